@@ -1,0 +1,60 @@
+"""The ASGI application: one process serves every face (SOAP, REST, portal) and ``/health``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from facturahub import __version__
+from facturahub.config import Settings
+from facturahub.services.hub_identity import load_hub_identity
+from facturahub.signatures.certgen import Identity
+from facturahub.store.blobs import LocalBlobStore
+from facturahub.store.database import Database
+from facturahub.store.migrate import current_revision
+
+
+@dataclass
+class Hub:
+    """Everything a request handler needs, built once at start-up."""
+
+    settings: Settings
+    database: Database
+    blobs: LocalBlobStore
+    identity: Identity
+
+
+def build_hub(settings: Settings) -> Hub:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Hub(
+        settings=settings,
+        database=Database(settings.effective_database_url),
+        blobs=LocalBlobStore(settings.effective_blob_dir),
+        identity=load_hub_identity(settings),
+    )
+
+
+def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
+    hub = hub or build_hub(settings)
+    app = FastAPI(title="facturahub", version=__version__, docs_url=None, redoc_url=None)
+    app.state.hub = hub
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        reachable = hub.database.ping()
+        revision = current_revision(hub.database) if reachable else None
+        body = {
+            "status": "ok" if reachable and revision else "degraded",
+            "version": __version__,
+            "database": {
+                "engine": hub.database.dialect,
+                "status": "ok" if reachable else "unreachable",
+                "revision": revision,
+            },
+            "mode": settings.mode.value,
+        }
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    return app

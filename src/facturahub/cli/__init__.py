@@ -1,0 +1,129 @@
+"""The ``facturahub`` command: serve the hub, migrate, seed the sandbox and manage the registry
+and the directory. Human-readable output by default, ``--json`` for scripts; on bad input a
+non-zero exit code and a one-line reason on standard error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.directory import dir3
+from facturahub.cli.output import emit
+from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML settings file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--lang", default=None, help="Language of messages (es, en).")
+@click.option("--as", "as_user", default=None, metavar="NIF", help="Act as this user (default: operator).")
+@click.option("--on-behalf-of", default=None, metavar="NIF", help="Integrator the user acts for.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_file: Path | None,
+    as_json: bool,
+    lang: str | None,
+    as_user: str | None,
+    on_behalf_of: str | None,
+) -> None:
+    """facturahub: electronic-invoice entry point."""
+    ctx.obj = CLIContext(
+        config_file=config_file, as_json=as_json, language=lang, as_user=as_user, on_behalf_of=on_behalf_of
+    )
+
+
+@cli.command()
+@click.option("--host", default=None, help="Listen address (FACTURAHUB_HOST).")
+@click.option("--port", type=int, default=None, help="Listen port (FACTURAHUB_PORT).")
+@click.pass_obj
+def serve(obj: CLIContext, host: str | None, port: int | None) -> None:
+    """Serve the hub over HTTP."""
+    import uvicorn
+
+    from facturahub.app import create_app
+
+    def action() -> None:
+        settings = obj.settings(host=host, port=port)
+        app = create_app(settings)
+        click.echo(f"facturahub {settings.mode.value} on {settings.effective_public_url}", err=True)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+    run_command(obj, action)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: CLIContext) -> None:
+    """Apply every pending migration."""
+    from facturahub.store.migrate import current_revision, upgrade
+
+    def action() -> None:
+        database = obj.database()
+        upgrade(database)
+        emit(
+            obj,
+            {"database": database.dialect, "revision": current_revision(database)},
+            text=f"database {database.dialect} at revision {current_revision(database)}",
+        )
+
+    run_command(obj, action)
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(obj: CLIContext) -> None:
+    """Show the schema revision."""
+    from facturahub.store.migrate import current_revision
+
+    run_command(obj, lambda: emit(obj, {"revision": current_revision(obj.database())}))
+
+
+@cli.group()
+def sandbox() -> None:
+    """The demo environment."""
+
+
+@sandbox.command("init")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory for the generated certificates and keys.",
+)
+@click.pass_obj
+def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
+    """Create (idempotently) the demo supplier and registry, with certificates, and print a summary."""
+    from facturahub.services.hub_identity import load_hub_identity
+    from facturahub.services.sandbox import init_sandbox
+
+    def action() -> None:
+        settings = obj.settings()
+        identity = load_hub_identity(settings)
+        with obj.unit_of_work() as session:
+            summary = init_sandbox(session, out_dir, identity, settings.effective_public_url)
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+
+    run_command(obj, action)
+
+
+for group in (user, integrator, delegate, certificate, platform, dir3, notice):
+    cli.add_command(group)
+
+
+def main() -> None:
+    cli(prog_name="facturahub")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

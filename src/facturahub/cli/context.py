@@ -1,0 +1,99 @@
+"""What every CLI command shares: settings, the database, the acting user, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from facturahub.config import Settings, load_settings
+from facturahub.errors import (
+    ConfigurationError,
+    Conflict,
+    FacturahubError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from facturahub.i18n import normalise_language, register_messages
+from facturahub.services.actors import Actor, act_as
+from facturahub.store.database import Database
+
+EXIT_CODES: dict[type[FacturahubError], int] = {
+    InvalidInput: 3,
+    NotFound: 4,
+    Conflict: 5,
+    PermissionDenied: 6,
+    ConfigurationError: 7,
+}
+
+
+@dataclass
+class CLIContext:
+    config_file: Path | None = None
+    as_json: bool = False
+    language: str | None = None
+    as_user: str | None = None
+    on_behalf_of: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _database: Database | None = field(default=None, repr=False)
+
+    def settings(self, **overrides: Any) -> Settings:
+        if self._settings is None or overrides:
+            self._settings = load_settings(self.config_file, **overrides)
+        return self._settings
+
+    def lang(self) -> str:
+        return normalise_language(self.language or self.settings().language)
+
+    def database(self) -> Database:
+        if self._database is None:
+            settings = self.settings()
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._database = Database(settings.effective_database_url)
+        return self._database
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with self.database().unit_of_work() as session:
+            yield session
+
+    def actor(self, session: Session) -> Actor:
+        if self.as_user:
+            return act_as(session, self.as_user, self.on_behalf_of)
+        return Actor.operator()
+
+
+def run_command(obj: CLIContext, action: Callable[[], None]) -> None:
+    """Run ``action``; turn our errors into one line on stderr and a distinct exit code."""
+    try:
+        action()
+    except FacturahubError as exc:
+        language = obj.language or "es"
+        click.echo(f"error: {exc.message(normalise_language(language))} [{exc.key}]", err=True)
+        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
+        sys.exit(code)
+    finally:
+        if obj._database is not None:
+            obj._database.dispose()
+            obj._database = None
+
+
+register_messages(
+    {
+        "cli.file_unreadable": {
+            "es": "No se puede leer {path}: {detail}",
+            "en": "Cannot read {path}: {detail}",
+        },
+        "cli.lookup_one_reference": {
+            "es": "Indique exactamente una referencia: --file, --thumbprint o --issuer con --serial",
+            "en": "Give exactly one reference: --file, --thumbprint, or --issuer with --serial",
+        },
+    }
+)

@@ -1,0 +1,117 @@
+"""CLI commands for the DIR3 directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from facturahub.cli import views
+from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.output import emit, emit_table
+from facturahub.cli.registry import _read_file
+from facturahub.domain.directory import parse_directory_csv
+from facturahub.services import directory
+
+pass_obj = click.make_pass_decorator(CLIContext)
+
+
+@click.group()
+def dir3() -> None:
+    """The DIR3 directory of administrations, units and OG-UT-OC relations."""
+
+
+@dir3.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--partial", is_flag=True, help="Only add and update; do not deactivate what the file lacks.")
+@pass_obj
+def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
+    """Load a directory CSV and report what changed."""
+
+    def action() -> None:
+        snapshot = parse_directory_csv(_read_file(file))
+        total = len(snapshot.units) + len(snapshot.relations)
+        with obj.unit_of_work() as session:
+            actor = obj.actor(session)
+            show_bar = not obj.as_json
+            with click.progressbar(
+                length=total, label="importing", file=None if show_bar else _Null(), show_pos=True
+            ) as bar:
+                report = directory.import_directory(
+                    session, actor, snapshot, full=not partial, progress=bar.update, source=str(file)
+                )
+        summary = report.as_dict()
+        summary["changed"] = report.changed
+        summary["units_deactivated_codes"] = report.units_deactivated
+        emit(obj, summary)
+
+    run_command(obj, action)
+
+
+class _Null:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None
+
+
+@dir3.command("units")
+@click.option("--administration", help="Only the units of this administration.")
+@click.option("--all", "include_inactive", is_flag=True, help="Include inactive units.")
+@pass_obj
+def dir3_units(obj: CLIContext, administration: str | None, include_inactive: bool) -> None:
+    """List units."""
+
+    def action() -> None:
+        with obj.unit_of_work() as session:
+            rows = [
+                views.unit_view(u)
+                for u in directory.list_units(
+                    session, administration=administration, active_only=not include_inactive
+                )
+            ]
+            emit_table(obj, rows, ["code", "name", "kind", "administration", "active"], empty="no units")
+
+    run_command(obj, action)
+
+
+@dir3.command("relations")
+@click.option("--administration")
+@click.option("--office", "offices", multiple=True)
+@click.option("--all", "include_inactive", is_flag=True)
+@pass_obj
+def dir3_relations(
+    obj: CLIContext, administration: str | None, offices: tuple[str, ...], include_inactive: bool
+) -> None:
+    """List OG-UT-OC relations."""
+
+    def action() -> None:
+        with obj.unit_of_work() as session:
+            found = directory.list_relations(
+                session,
+                administration=administration,
+                offices=list(offices) or None,
+                active_only=not include_inactive,
+            )
+            emit_table(
+                obj,
+                [views.relation_view(r) for r in found],
+                ["oficina_contable", "organo_gestor", "unidad_tramitadora", "active"],
+                empty="no relations",
+            )
+
+    run_command(obj, action)
+
+
+@dir3.command("unit")
+@click.argument("code")
+@pass_obj
+def dir3_unit(obj: CLIContext, code: str) -> None:
+    """Show one unit."""
+
+    def action() -> None:
+        with obj.unit_of_work() as session:
+            emit(obj, views.unit_view(directory.get_unit(session, code)))
+
+    run_command(obj, action)

@@ -1,0 +1,136 @@
+"""One typed settings object: defaults, then an optional TOML file, then ``FACTURAHUB_*``
+environment variables (each later source overrides the earlier).
+
+The file is named by ``FACTURAHUB_CONFIG`` (or passed explicitly); its keys are the field names
+below, e.g. ``database_url = "postgresql+psycopg://..."``. Environment variables are the field names
+upper-cased with the ``FACTURAHUB_`` prefix: ``FACTURAHUB_DATABASE_URL``, ``FACTURAHUB_PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from facturahub.errors import ConfigurationError
+from facturahub.i18n import register_messages
+
+ENV_PREFIX = "FACTURAHUB_"
+CONFIG_FILE_ENV = "FACTURAHUB_CONFIG"
+
+
+class Mode(StrEnum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Mode = Mode.SANDBOX
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
+    )
+    blob_dir: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str | None = Field(default=None, description="base URL used in WSDLs; default from host/port")
+    language: str = "es"
+    # The hub's own signing identity (signs every SOAP response). In sandbox mode it is generated
+    # on first run in <data_dir>/hub; in production it must be configured.
+    hub_cert_file: Path | None = None
+    hub_key_file: Path | None = None
+    hub_key_password: str | None = None
+    hub_p12_file: Path | None = None
+    hub_p12_password: str | None = None
+    redis_url: str | None = None
+    facturae_schema_dir: Path | None = None
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    clock_skew_seconds: int = Field(default=300, ge=0)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'facturahub.db').resolve()}"
+
+    @property
+    def effective_blob_dir(self) -> Path:
+        return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def hub_identity_dir(self) -> Path:
+        return self.data_dir / "hub"
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    fields = set(Settings.model_fields)
+    values: dict[str, str] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_ENV:
+            continue
+        field = name[len(ENV_PREFIX) :].lower()
+        if field in fields:
+            values[field] = value
+    return values
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings: defaults → file → environment → explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env[CONFIG_FILE_ENV]) if env.get(CONFIG_FILE_ENV) else None)
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigurationError("config.file_missing", path=str(path)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError("config.file_invalid", path=str(path), detail=str(exc)) from None
+    values.update(_from_environment(env))
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError("config.invalid", detail=problems) from None
+
+
+register_messages(
+    {
+        "config.file_missing": {
+            "es": "No existe el fichero de configuración {path}",
+            "en": "The configuration file {path} does not exist",
+        },
+        "config.file_invalid": {
+            "es": "El fichero de configuración {path} no es TOML válido: {detail}",
+            "en": "The configuration file {path} is not valid TOML: {detail}",
+        },
+        "config.invalid": {
+            "es": "Configuración no válida: {detail}",
+            "en": "Invalid configuration: {detail}",
+        },
+    }
+)

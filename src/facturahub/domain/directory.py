@@ -1,0 +1,197 @@
+"""The DIR3 directory: administrations, units and their OG-UT-OC relations.
+
+A directory file is a CSV with one row per relation (the way FACe publishes its directory):
+
+    administracion,administracion_nombre,oc_codigo,oc_nombre,og_codigo,og_nombre,ut_codigo,ut_nombre,activa
+
+English headers are accepted too (``administration_code``, ``office_code``,
+``managing_body_code``, ``processing_unit_code``, ``*_name``, ``active``); the delimiter may be
+``,`` or ``;``; ``activa`` is optional (``1/0``, ``si/no``, ``true/false``; default active). A unit's
+roles (accounting office, managing body, processing unit) are those it plays in the relations.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from facturahub.errors import InvalidInput
+
+UNIT_CODE = re.compile(r"^[A-Z0-9]{1,16}$")
+
+_ALIASES = {
+    "administration_code": (
+        "administracion",
+        "administracion_codigo",
+        "administration",
+        "administration_code",
+    ),
+    "administration_name": ("administracion_nombre", "administration_name"),
+    "office_code": ("oc_codigo", "oc", "office_code", "oficina_contable"),
+    "office_name": ("oc_nombre", "office_name"),
+    "managing_body_code": ("og_codigo", "og", "managing_body_code", "organo_gestor"),
+    "managing_body_name": ("og_nombre", "managing_body_name"),
+    "processing_unit_code": ("ut_codigo", "ut", "processing_unit_code", "unidad_tramitadora"),
+    "processing_unit_name": ("ut_nombre", "processing_unit_name"),
+    "active": ("activa", "activo", "active"),
+}
+_REQUIRED = ("office_code", "managing_body_code", "processing_unit_code")
+_TRUE = {"1", "si", "sí", "s", "true", "yes", "y", "t"}
+_FALSE = {"0", "no", "n", "false", "f"}
+
+
+@dataclass
+class UnitRecord:
+    code: str
+    name: str
+    administration_code: str | None = None
+    is_accounting_office: bool = False
+    is_managing_body: bool = False
+    is_processing_unit: bool = False
+
+
+@dataclass(frozen=True)
+class RelationRecord:
+    office_code: str
+    managing_body_code: str
+    processing_unit_code: str
+    active: bool = True
+
+
+@dataclass
+class DirectorySnapshot:
+    administrations: dict[str, str] = field(default_factory=dict)
+    units: dict[str, UnitRecord] = field(default_factory=dict)
+    relations: dict[tuple[str, str, str], RelationRecord] = field(default_factory=dict)
+
+    def add_relation(
+        self,
+        office: tuple[str, str],
+        managing_body: tuple[str, str],
+        processing_unit: tuple[str, str],
+        *,
+        administration: tuple[str, str] | None = None,
+        active: bool = True,
+    ) -> None:
+        administration_code = administration[0] if administration else None
+        if administration:
+            self.administrations.setdefault(administration[0], administration[1] or administration[0])
+        for (code, name), role in (
+            (office, "is_accounting_office"),
+            (managing_body, "is_managing_body"),
+            (processing_unit, "is_processing_unit"),
+        ):
+            unit = self.units.get(code)
+            if unit is None:
+                unit = self.units[code] = UnitRecord(code, name or code, administration_code)
+            elif name and unit.name == unit.code:
+                unit.name = name
+            if administration_code and not unit.administration_code:
+                unit.administration_code = administration_code
+            setattr(unit, role, True)
+        key = (office[0], managing_body[0], processing_unit[0])
+        self.relations[key] = RelationRecord(*key, active=active)
+
+
+def normalise_unit_code(value: str, *, field_name: str = "code", line: int | None = None) -> str:
+    code = (value or "").strip().upper()
+    if not UNIT_CODE.match(code):
+        raise InvalidInput("directory.code_invalid", field=field_name, value=value, line=line or "-")
+    return code
+
+
+def parse_directory_csv(data: bytes) -> DirectorySnapshot:
+    """Parse a directory CSV; raise ``InvalidInput`` naming the line and column of the first error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("directory.encoding", detail=str(exc)) from None
+    return parse_directory_rows(_rows(text))
+
+
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = _canonical_header(row)
+            continue
+        if len(row) != len(header):
+            raise InvalidInput("directory.column_count", line=line, expected=len(header), found=len(row))
+        yield line, {name: value.strip() for name, value in zip(header, row, strict=True)}
+    if header is None:
+        raise InvalidInput("directory.empty")
+
+
+def _canonical_header(row: list[str]) -> list[str]:
+    lookup = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+    header = []
+    for cell in row:
+        key = cell.strip().lower().replace(" ", "_").replace("-", "_")
+        header.append(lookup.get(key, key))
+    missing = [name for name in _REQUIRED if name not in header]
+    if missing:
+        raise InvalidInput("directory.missing_columns", columns=", ".join(_ALIASES[m][0] for m in missing))
+    return header
+
+
+def parse_directory_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> DirectorySnapshot:
+    snapshot = DirectorySnapshot()
+    for line, row in rows:
+        administration = None
+        if row.get("administration_code"):
+            admin_code = normalise_unit_code(
+                row["administration_code"], field_name="administracion", line=line
+            )
+            administration = (admin_code, row.get("administration_name", ""))
+        parts = []
+        for prefix in ("office", "managing_body", "processing_unit"):
+            code = normalise_unit_code(row[f"{prefix}_code"], field_name=f"{prefix}_code", line=line)
+            parts.append((code, row.get(f"{prefix}_name", "")))
+        snapshot.add_relation(
+            parts[0], parts[1], parts[2], administration=administration, active=_flag(row.get("active"), line)
+        )
+    return snapshot
+
+
+def _flag(value: str | None, line: int) -> bool:
+    if value is None or value == "":
+        return True
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise InvalidInput("directory.flag_invalid", line=line, value=value)
+
+
+def sandbox_directory() -> DirectorySnapshot:
+    """FACe's staging units and the units the reference samples are addressed to."""
+    snapshot = DirectorySnapshot()
+    snapshot.add_relation(
+        ("P00000010", "Oficina contable de pruebas"),
+        ("P00000010", "Órgano gestor de pruebas"),
+        ("P00000010", "Unidad tramitadora de pruebas"),
+        administration=("P00000010", "Administración de pruebas (FACe)"),
+    )
+    snapshot.add_relation(
+        ("DFB0", "Diputación Foral de Bizkaia / Bizkaiko Foru Aldundia"),
+        ("020110", "Servicio de SS.GG. Sostenibilidad y Medio Natural"),
+        ("0201", "Servicios Centrales / Zerbitzu Nagusiak"),
+        administration=("DFB0", "Diputación Foral de Bizkaia"),
+    )
+    snapshot.add_relation(
+        ("L01280796", "Ayuntamiento de Madrid - Oficina contable"),
+        ("LA0007407", "Órgano gestor LA0007407"),
+        ("LA0007408", "Unidad tramitadora LA0007408"),
+        administration=("L01280796", "Ayuntamiento de Madrid"),
+    )
+    return snapshot

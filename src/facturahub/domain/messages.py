@@ -1,0 +1,98 @@
+"""Messages of the domain rules (Spanish default, English)."""
+
+from facturahub.i18n import register_messages
+
+MESSAGES = {
+    "nif.invalid_shape": {
+        "es": "«{value}» no es un NIF, NIE ni CIF válido",
+        "en": "'{value}' is not a valid Spanish NIF, NIE or CIF",
+    },
+    "nif.wrong_check": {
+        "es": "El NIF «{value}» tiene un carácter de control incorrecto: se esperaba {expected}, no {found}",
+        "en": "The tax id '{value}' has a wrong check character: expected {expected}, found {found}",
+    },
+}
+
+register_messages(MESSAGES)
+
+register_messages(
+    {
+        "registry.field_required": {
+            "es": "El campo «{field}» es obligatorio",
+            "en": "The field '{field}' is required",
+        },
+        "registry.field_too_long": {
+            "es": "El campo «{field}» tiene {length} caracteres y el máximo es {limit}",
+            "en": "The field '{field}' has {length} characters and the limit is {limit}",
+        },
+        "registry.email_invalid": {
+            "es": "«{value}» no es una dirección de correo válida ({field})",
+            "en": "'{value}' is not a valid e-mail address ({field})",
+        },
+        "registry.phone_invalid": {
+            "es": "«{value}» no es un número de teléfono válido",
+            "en": "'{value}' is not a valid phone number",
+        },
+        "registry.language_invalid": {
+            "es": "Idioma no admitido: «{value}» (es, en, ca, pt, gl, eu)",
+            "en": "Unsupported language: '{value}' (es, en, ca, pt, gl, eu)",
+        },
+        "registry.too_many_notification_emails": {
+            "es": "Se admiten como máximo {limit} correos de notificación",
+            "en": "At most {limit} notification e-mail addresses are allowed",
+        },
+        "platform.instance_id_invalid": {
+            "es": "«{value}» no es un UUID RFC 4122 válido como identificador de instancia",
+            "en": "'{value}' is not a valid RFC 4122 UUID for an instance id",
+        },
+        "platform.instance_id_not_lowercase": {
+            "es": "El identificador de instancia debe escribirse en minúsculas: «{expected}»",
+            "en": "The instance id must be written in lower case: '{expected}'",
+        },
+        "platform.no_capability": {
+            "es": "Una plataforma necesita al menos una capacidad: envío, recepción (RCF) o entrega a ciudadanos (FSP)",
+            "en": "A platform needs at least one capability: sending, reception (RCF) or citizen delivery (FSP)",
+        },
+        "certificate.expired": {
+            "es": "El certificado caducó el {not_after}; no se puede registrar",
+            "en": "The certificate expired on {not_after}; it cannot be registered",
+        },
+        "certificate.weak_key": {
+            "es": "La clave RSA del certificado tiene {key_size} bits; el mínimo es {minimum}",
+            "en": "The certificate's RSA key has {key_size} bits; the minimum is {minimum}",
+        },
+        "certificate.key_type_refused": {
+            "es": "No se admiten certificados con claves {key_type}",
+            "en": "Certificates with {key_type} keys are not accepted",
+        },
+    }
+)
+
+register_messages(
+    {
+        "directory.code_invalid": {
+            "es": "Línea {line}: «{value}» no es un código DIR3 válido ({field})",
+            "en": "Line {line}: '{value}' is not a valid DIR3 code ({field})",
+        },
+        "directory.encoding": {
+            "es": "El fichero del directorio no está en UTF-8: {detail}",
+            "en": "The directory file is not UTF-8: {detail}",
+        },
+        "directory.column_count": {
+            "es": "Línea {line}: se esperaban {expected} columnas y hay {found}",
+            "en": "Line {line}: expected {expected} columns, found {found}",
+        },
+        "directory.empty": {
+            "es": "El fichero del directorio está vacío",
+            "en": "The directory file is empty",
+        },
+        "directory.missing_columns": {
+            "es": "Faltan columnas obligatorias en la cabecera: {columns}",
+            "en": "Required header columns are missing: {columns}",
+        },
+        "directory.flag_invalid": {
+            "es": "Línea {line}: «{value}» no es un valor válido para «activa» (1/0, si/no)",
+            "en": "Line {line}: '{value}' is not a valid 'active' value (1/0, yes/no)",
+        },
+    }
+)

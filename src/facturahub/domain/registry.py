@@ -1,0 +1,130 @@
+"""Registry rules: users, integrators, delegates, certificates and platforms.
+
+Pure functions over plain values; the services apply them before touching the store.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from facturahub.errors import InvalidInput
+
+MIN_RSA_BITS = 2048
+MAX_NOTIFICATION_EMAILS = 2
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_UUID_LOWER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"  # global administrator: may manage delegates
+    DELEGATE = "delegate"  # authorised user ("Autorizado")
+
+
+class Capability(StrEnum):
+    SENDING = "sending"
+    RECEPTION = "reception"
+    CITIZEN_DELIVERY = "citizen_delivery"
+
+
+class UnitAssociationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+def require_text(field: str, value: str | None, *, max_length: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput("registry.field_required", field=field)
+    if len(text) > max_length:
+        raise InvalidInput("registry.field_too_long", field=field, limit=max_length, length=len(text))
+    return text
+
+
+def optional_text(field: str, value: str | None, *, max_length: int) -> str | None:
+    text = (value or "").strip()
+    return require_text(field, text, max_length=max_length) if text else None
+
+
+def normalise_email(value: str | None, field: str = "email") -> str:
+    text = require_text(field, value, max_length=254)
+    if not _EMAIL.match(text):
+        raise InvalidInput("registry.email_invalid", field=field, value=text)
+    return text
+
+
+def normalise_phone(value: str | None) -> str | None:
+    text = re.sub(r"[\s\-().]", "", value or "")
+    if not text:
+        return None
+    if not re.fullmatch(r"\+?\d{6,15}", text):
+        raise InvalidInput("registry.phone_invalid", value=value)
+    return text
+
+
+def normalise_language(value: str | None) -> str:
+    text = (value or "es").strip().lower()
+    if text not in ("es", "en", "ca", "pt", "gl", "eu"):
+        raise InvalidInput("registry.language_invalid", value=value)
+    return text
+
+
+def notification_emails(values: list[str]) -> tuple[str | None, str | None]:
+    cleaned = [v.strip() for v in values if v and v.strip()]
+    if len(cleaned) > MAX_NOTIFICATION_EMAILS:
+        raise InvalidInput("registry.too_many_notification_emails", limit=MAX_NOTIFICATION_EMAILS)
+    emails = [normalise_email(v, "notification_email") for v in cleaned]
+    return (emails[0] if emails else None, emails[1] if len(emails) > 1 else None)
+
+
+def normalise_instance_id(value: str) -> str:
+    """An FSP instance id: an RFC 4122 UUID written in lower case."""
+    text = (value or "").strip()
+    if not _UUID_LOWER.match(text):
+        try:
+            parsed = uuid.UUID(text)
+        except ValueError:
+            raise InvalidInput("platform.instance_id_invalid", value=value) from None
+        if text != str(parsed):
+            raise InvalidInput("platform.instance_id_not_lowercase", value=value, expected=str(parsed))
+        raise InvalidInput("platform.instance_id_invalid", value=value)
+    return text
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    sending: bool = False
+    reception: bool = False
+    citizen_delivery: bool = False
+
+    def __post_init__(self) -> None:
+        if not (self.sending or self.reception or self.citizen_delivery):
+            raise InvalidInput("platform.no_capability")
+
+    def names(self) -> list[str]:
+        return [
+            capability.value
+            for capability, enabled in (
+                (Capability.SENDING, self.sending),
+                (Capability.RECEPTION, self.reception),
+                (Capability.CITIZEN_DELIVERY, self.citizen_delivery),
+            )
+            if enabled
+        ]
+
+
+def check_certificate_acceptable(
+    *, not_before: datetime, not_after: datetime, key_type: str, key_size: int, now: datetime
+) -> None:
+    """A certificate may be registered only while valid and with a strong enough key."""
+    if not_after < now:
+        raise InvalidInput("certificate.expired", not_after=not_after.isoformat(), now=now.isoformat())
+    if key_type == "RSA" and key_size < MIN_RSA_BITS:
+        raise InvalidInput("certificate.weak_key", key_size=key_size, minimum=MIN_RSA_BITS)
+    if key_type in ("DSA",):
+        raise InvalidInput("certificate.key_type_refused", key_type=key_type)

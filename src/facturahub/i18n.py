@@ -1,0 +1,50 @@
+"""User-facing text, translatable: Spanish by default, English available.
+
+Each package keeps its own catalog next to its code (a ``messages.py`` with a dict mapping a stable
+key to ``{"es": ..., "en": ...}``) and registers it here, so no single file becomes everyone's
+merge conflict. Templates use ``str.format`` named fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DEFAULT_LANGUAGE = "es"
+LANGUAGES = ("es", "en")
+
+_CATALOG: dict[str, dict[str, str]] = {}
+
+
+def register_messages(messages: Mapping[str, Mapping[str, str]]) -> None:
+    """Add a package's messages; a key registered twice with different text is a bug."""
+    for key, texts in messages.items():
+        if DEFAULT_LANGUAGE not in texts:
+            raise ValueError(f"message {key!r} has no {DEFAULT_LANGUAGE!r} text")
+        existing = _CATALOG.get(key)
+        if existing is not None and existing != dict(texts):
+            raise ValueError(f"message {key!r} registered twice with different texts")
+        _CATALOG[key] = dict(texts)
+
+
+def has_message(key: str) -> bool:
+    return key in _CATALOG
+
+
+def normalise_language(language: str | None) -> str:
+    if not language:
+        return DEFAULT_LANGUAGE
+    short = language.strip().lower().replace("_", "-").split("-")[0]
+    return short if short in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(key: str, language: str | None = None, /, **params: object) -> str:
+    """Render ``key`` in ``language``; unknown keys render as the key and its parameters."""
+    texts = _CATALOG.get(key)
+    if texts is None:
+        detail = ", ".join(f"{name}={value}" for name, value in sorted(params.items()))
+        return f"{key} ({detail})" if detail else key
+    template = texts.get(normalise_language(language)) or texts[DEFAULT_LANGUAGE]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -1,0 +1,1 @@
+"""Background work (mail, push notifications, status feeds), enqueued only after commit."""

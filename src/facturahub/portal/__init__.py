@@ -1,0 +1,1 @@
+"""The integrators portal: server-rendered pages."""

@@ -1,0 +1,1 @@
+"""JSON APIs (Fatura Sem Papel profile)."""

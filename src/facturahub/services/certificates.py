@@ -1,0 +1,151 @@
+"""Certificates: register the public part, list, find by any of the references a request carries."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facturahub.domain import registry as rules
+from facturahub.errors import Conflict, InvalidInput, NotFound
+from facturahub.services import audit
+from facturahub.services.actors import Actor, require_integrator
+from facturahub.services.people import get_integrator
+from facturahub.signatures.x509 import CertificateSummary, load_certificate, summarise
+from facturahub.store.models import Certificate, Integrator
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+def read_certificate(data: bytes) -> CertificateSummary:
+    """Parse an uploaded ``.pem``/``.cer`` into its summary (the portal's step 2), or raise."""
+    return summarise(load_certificate(data))
+
+
+def register_certificate(
+    session: Session,
+    actor: Actor,
+    integrator_nif: str,
+    alias: str,
+    data: bytes,
+    *,
+    now: datetime | None = None,
+) -> Certificate:
+    integrator = get_integrator(session, integrator_nif)
+    require_integrator(actor, integrator.id)
+    clean_alias = rules.require_text("alias", alias, max_length=120)
+    summary = read_certificate(data)
+    rules.check_certificate_acceptable(
+        not_before=summary.not_before,
+        not_after=summary.not_after,
+        key_type=summary.key_type,
+        key_size=summary.key_size,
+        now=now or datetime.now(UTC),
+    )
+    existing = session.scalar(select(Certificate).where(Certificate.sha256 == summary.sha256))
+    if existing is not None:
+        if existing.integrator_id == integrator.id:
+            raise Conflict("certificate.already_registered_here", alias=existing.alias, sha256=summary.sha256)
+        raise Conflict("certificate.already_registered", sha256=summary.sha256)
+    certificate = Certificate(
+        integrator_id=integrator.id,
+        alias=clean_alias,
+        der=summary.der,
+        subject=summary.subject,
+        issuer=summary.issuer,
+        serial_number=str(summary.serial_number),
+        not_before=summary.not_before,
+        not_after=summary.not_after,
+        sha1=summary.sha1,
+        sha256=summary.sha256,
+        key_type=summary.key_type,
+        key_size=summary.key_size,
+        tax_id=summary.tax_id,
+    )
+    session.add(certificate)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "certificate.registered",
+        target=f"certificate:{summary.sha256[:16]}",
+        integrator_id=integrator.id,
+        alias=clean_alias,
+        subject=summary.subject,
+        serial=str(summary.serial_number),
+        sha256=summary.sha256,
+    )
+    return certificate
+
+
+def list_certificates(session: Session, actor: Actor, integrator_nif: str) -> list[Certificate]:
+    integrator = get_integrator(session, integrator_nif)
+    require_integrator(actor, integrator.id)
+    statement = select(Certificate).where(Certificate.integrator_id == integrator.id).order_by(Certificate.id)
+    return list(session.scalars(statement))
+
+
+def normalise_thumbprint(value: str) -> str:
+    text = value.strip().lower().replace(":", "").replace(" ", "")
+    if not _HEX.match(text) or len(text) not in (40, 64):
+        raise InvalidInput("certificate.reference_invalid", value=value)
+    return text
+
+
+def find_by_thumbprint(session: Session, thumbprint: str) -> Certificate | None:
+    text = normalise_thumbprint(thumbprint)
+    column = Certificate.sha256 if len(text) == 64 else Certificate.sha1
+    return session.scalar(select(Certificate).where(column == text))
+
+
+def find_by_issuer_serial(session: Session, issuer: str, serial: int | str) -> Certificate | None:
+    candidates = session.scalars(select(Certificate).where(Certificate.serial_number == str(int(serial))))
+    wanted = normalise_dn(issuer)
+    for candidate in candidates:
+        if normalise_dn(candidate.issuer) == wanted:
+            return candidate
+    return None
+
+
+def get_certificate(session: Session, actor: Actor, reference: str, integrator: Integrator) -> Certificate:
+    """A certificate of ``integrator`` by its id or thumbprint (SHA-1 or SHA-256)."""
+    require_integrator(actor, integrator.id)
+    text = reference.strip()
+    certificate = session.get(Certificate, int(text)) if text.isdigit() else find_by_thumbprint(session, text)
+    if certificate is None or certificate.integrator_id != integrator.id:
+        raise NotFound("certificate.not_found", reference=reference)
+    return certificate
+
+
+_DN_ALIASES = {
+    "2.5.4.3": "cn",
+    "2.5.4.4": "sn",
+    "surname": "sn",
+    "2.5.4.5": "serialnumber",
+    "2.5.4.6": "c",
+    "2.5.4.10": "o",
+    "2.5.4.11": "ou",
+    "2.5.4.7": "l",
+    "2.5.4.8": "st",
+    "s": "st",
+    "2.5.4.42": "gn",
+    "givenname": "gn",
+    "2.5.4.97": "organizationidentifier",
+    "1.2.840.113549.1.9.1": "emailaddress",
+    "e": "emailaddress",
+}
+
+
+def normalise_dn(value: str) -> tuple[tuple[str, str], ...]:
+    """A comparable form of a distinguished name written by any common library (order-free)."""
+    parts = re.split(r"(?<!\\)[,+]", value)
+    pairs = []
+    for part in parts:
+        if "=" not in part:
+            continue
+        key, _, text = part.partition("=")
+        key = key.strip().lower()
+        pairs.append((_DN_ALIASES.get(key, key), re.sub(r"\s+", " ", text.replace("\\", "")).strip().lower()))
+    return tuple(sorted(pairs))

@@ -1,0 +1,238 @@
+"""The DIR3 directory: import a snapshot, query units and relations, check an invoice's centres."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facturahub.domain.directory import DirectorySnapshot
+from facturahub.errors import InvalidInput, NotFound
+from facturahub.services import audit
+from facturahub.services.actors import Actor, require_operator
+from facturahub.store.models import Administration, Unit, UnitRelation
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    administrations_added: int = 0
+    administrations_updated: int = 0
+    units_added: list[str] = field(default_factory=list)
+    units_updated: list[str] = field(default_factory=list)
+    units_deactivated: list[str] = field(default_factory=list)
+    relations_added: int = 0
+    relations_activated: int = 0
+    relations_deactivated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.administrations_added
+            or self.administrations_updated
+            or self.units_added
+            or self.units_updated
+            or self.units_deactivated
+            or self.relations_added
+            or self.relations_activated
+            or self.relations_deactivated
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "administrations_added": self.administrations_added,
+            "administrations_updated": self.administrations_updated,
+            "units_added": len(self.units_added),
+            "units_updated": len(self.units_updated),
+            "units_deactivated": len(self.units_deactivated),
+            "relations_added": self.relations_added,
+            "relations_activated": self.relations_activated,
+            "relations_deactivated": self.relations_deactivated,
+            "unchanged": self.unchanged,
+        }
+
+
+def import_directory(
+    session: Session,
+    actor: Actor,
+    snapshot: DirectorySnapshot,
+    *,
+    full: bool = True,
+    progress: Progress | None = None,
+    source: str = "",
+) -> ImportReport:
+    """Merge a directory snapshot. With ``full``, units and relations absent from the snapshot are
+    deactivated (never deleted: invoices refer to them)."""
+    require_operator(actor)
+    report = ImportReport()
+    now = datetime.now(UTC)
+    tick = progress or (lambda _n: None)
+
+    administrations = {a.code: a for a in session.scalars(select(Administration))}
+    for code, name in snapshot.administrations.items():
+        existing = administrations.get(code)
+        if existing is None:
+            session.add(Administration(code=code, name=name, active=True))
+            report.administrations_added += 1
+        elif existing.name != name or not existing.active:
+            existing.name, existing.active = name, True
+            report.administrations_updated += 1
+    session.flush()
+
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    for record in snapshot.units.values():
+        unit = units.get(record.code)
+        values = {
+            "name": record.name,
+            "administration_code": record.administration_code,
+            "is_accounting_office": record.is_accounting_office,
+            "is_managing_body": record.is_managing_body,
+            "is_processing_unit": record.is_processing_unit,
+            "active": True,
+        }
+        if unit is None:
+            session.add(Unit(code=record.code, updated_at=now, **values))
+            report.units_added.append(record.code)
+        elif any(getattr(unit, key) != value for key, value in values.items()):
+            if not full:  # a partial file only adds roles, never removes them
+                for role in ("is_accounting_office", "is_managing_body", "is_processing_unit"):
+                    values[role] = values[role] or getattr(unit, role)
+            for key, value in values.items():
+                setattr(unit, key, value)
+            unit.updated_at = now
+            report.units_updated.append(record.code)
+        else:
+            report.unchanged += 1
+        tick(1)
+    if full:
+        for code, unit in units.items():
+            if code not in snapshot.units and unit.active:
+                unit.active = False
+                unit.updated_at = now
+                report.units_deactivated.append(code)
+    session.flush()
+
+    relations = {
+        (r.office_code, r.managing_body_code, r.processing_unit_code): r
+        for r in session.scalars(select(UnitRelation))
+    }
+    for triple, link in snapshot.relations.items():
+        relation = relations.get(triple)
+        if relation is None:
+            session.add(
+                UnitRelation(
+                    office_code=triple[0],
+                    managing_body_code=triple[1],
+                    processing_unit_code=triple[2],
+                    active=link.active,
+                    updated_at=now,
+                )
+            )
+            report.relations_added += 1
+        elif relation.active != link.active:
+            relation.active = link.active
+            relation.updated_at = now
+            if link.active:
+                report.relations_activated += 1
+            else:
+                report.relations_deactivated += 1
+        else:
+            report.unchanged += 1
+        tick(1)
+    if full:
+        for triple, relation in relations.items():
+            if triple not in snapshot.relations and relation.active:
+                relation.active = False
+                relation.updated_at = now
+                report.relations_deactivated += 1
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "directory.imported",
+        target="directory",
+        source=source,
+        full=full,
+        report=report.as_dict(),
+    )
+    return report
+
+
+def get_unit(session: Session, code: str) -> Unit:
+    unit = session.get(Unit, code.strip().upper())
+    if unit is None:
+        raise NotFound("directory.unit_unknown", code=code)
+    return unit
+
+
+def list_units(
+    session: Session, *, administration: str | None = None, active_only: bool = True
+) -> list[Unit]:
+    statement = select(Unit)
+    if administration:
+        statement = statement.where(Unit.administration_code == administration.strip().upper())
+    if active_only:
+        statement = statement.where(Unit.active.is_(True))
+    return list(session.scalars(statement.order_by(Unit.code)))
+
+
+def list_administrations(session: Session) -> list[Administration]:
+    return list(session.scalars(select(Administration).order_by(Administration.code)))
+
+
+def list_relations(
+    session: Session,
+    *,
+    administration: str | None = None,
+    offices: list[str] | None = None,
+    active_only: bool = True,
+) -> list[UnitRelation]:
+    statement = select(UnitRelation)
+    if active_only:
+        statement = statement.where(UnitRelation.active.is_(True))
+    if offices is not None:
+        statement = statement.where(UnitRelation.office_code.in_(offices))
+    if administration:
+        office_codes = select(Unit.code).where(Unit.administration_code == administration.strip().upper())
+        statement = statement.where(UnitRelation.office_code.in_(office_codes))
+    order = (UnitRelation.office_code, UnitRelation.managing_body_code, UnitRelation.processing_unit_code)
+    return list(session.scalars(statement.order_by(*order)))
+
+
+def check_centres(session: Session, *, office: str, managing_body: str, processing_unit: str) -> UnitRelation:
+    """An invoice's three centres must exist, be active and be related (FACe codes 409–413)."""
+    for code, key in (
+        (managing_body, "directory.managing_body_unknown"),
+        (processing_unit, "directory.processing_unit_unknown"),
+        (office, "directory.office_unknown"),
+    ):
+        unit = session.get(Unit, code)
+        if unit is None or not unit.active:
+            raise InvalidInput(key, code=code)
+    relation = session.scalar(
+        select(UnitRelation).where(
+            UnitRelation.office_code == office,
+            UnitRelation.managing_body_code == managing_body,
+            UnitRelation.processing_unit_code == processing_unit,
+        )
+    )
+    if relation is None:
+        raise InvalidInput(
+            "directory.relation_missing",
+            office=office,
+            managing_body=managing_body,
+            processing_unit=processing_unit,
+        )
+    if not relation.active:
+        raise InvalidInput(
+            "directory.relation_inactive",
+            office=office,
+            managing_body=managing_body,
+            processing_unit=processing_unit,
+        )
+    return relation

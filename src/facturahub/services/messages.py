@@ -1,0 +1,200 @@
+"""Messages of the use cases (Spanish default, English)."""
+
+from facturahub.i18n import register_messages
+
+MESSAGES = {
+    "actor.not_administrator": {
+        "es": "Solo un administrador del integrador puede gestionar autorizados",
+        "en": "Only an administrator of the integrator may manage authorised users",
+    },
+    "actor.not_authorised": {
+        "es": "El usuario {user} no está autorizado por el integrador {integrator}",
+        "en": "User {user} is not authorised by integrator {integrator}",
+    },
+    "actor.not_for_integrator": {
+        "es": "No actúa en nombre de ese integrador",
+        "en": "You are not acting on behalf of that integrator",
+    },
+    "actor.not_operator": {
+        "es": "Esta operación la realiza un operador de la plataforma",
+        "en": "Only a hub operator can do this",
+    },
+    "caller.capability_missing": {
+        "es": "La plataforma {platform} no tiene la capacidad «{capability}»",
+        "en": "Platform {platform} does not have the '{capability}' capability",
+    },
+    "caller.certificate_expired": {
+        "es": "El certificado de la petición caducó el {not_after}",
+        "en": "The request's certificate expired on {not_after}",
+    },
+    "caller.certificate_not_yet_valid": {
+        "es": "El certificado de la petición no es válido hasta el {not_before}",
+        "en": "The request's certificate is not valid until {not_before}",
+    },
+    "caller.certificate_unassigned": {
+        "es": "El certificado «{alias}» está registrado pero no asignado a ninguna plataforma",
+        "en": "Certificate '{alias}' is registered but not assigned to any platform",
+    },
+    "caller.certificate_unknown": {
+        "es": "El certificado no está registrado ({reference})",
+        "en": "The certificate is not registered ({reference})",
+    },
+    "caller.platform_deleted": {
+        "es": "La plataforma {platform} del certificado está dada de baja",
+        "en": "The certificate's platform {platform} has been deleted",
+    },
+    "certificate.already_registered": {
+        "es": "Ese certificado ya está registrado (SHA-256 {sha256})",
+        "en": "That certificate is already registered (SHA-256 {sha256})",
+    },
+    "certificate.already_registered_here": {
+        "es": "Ese certificado ya está registrado con el alias «{alias}» (SHA-256 {sha256})",
+        "en": "That certificate is already registered with alias '{alias}' (SHA-256 {sha256})",
+    },
+    "certificate.in_use": {
+        "es": "El certificado «{alias}» ya está asignado a la plataforma {platform}",
+        "en": "Certificate '{alias}' is already assigned to platform {platform}",
+    },
+    "certificate.not_found": {
+        "es": "No hay ningún certificado «{reference}» de este integrador",
+        "en": "This integrator has no certificate '{reference}'",
+    },
+    "certificate.not_on_platform": {
+        "es": "El certificado «{alias}» no está asignado a la plataforma {platform}",
+        "en": "Certificate '{alias}' is not assigned to platform {platform}",
+    },
+    "certificate.reference_invalid": {
+        "es": "«{value}» no es un identificador ni una huella SHA-1/SHA-256 de certificado",
+        "en": "'{value}' is neither a certificate id nor a SHA-1/SHA-256 thumbprint",
+    },
+    "delegate.already_authorised": {
+        "es": "El usuario {nif} ya está autorizado ({role})",
+        "en": "User {nif} is already authorised ({role})",
+    },
+    "delegate.last_administrator": {
+        "es": "{nif} es el último administrador del integrador; no se puede quitar",
+        "en": "{nif} is the integrator's last administrator and cannot be removed",
+    },
+    "delegate.nif_mismatch": {
+        "es": "Los datos del nuevo usuario tienen otro NIF ({other}) que el que se autoriza ({nif})",
+        "en": "The new user's data has another NIF ({other}) than the one authorised ({nif})",
+    },
+    "delegate.not_found": {
+        "es": "{nif} no es un autorizado del integrador {integrator}",
+        "en": "{nif} is not an authorised user of integrator {integrator}",
+    },
+    "delegate.user_unknown": {
+        "es": "No hay ningún usuario con NIF {nif}: indique nombre, apellidos y correo para darlo de alta",
+        "en": "There is no user with NIF {nif}: give name, surnames and e-mail to create it",
+    },
+    "directory.managing_body_unknown": {
+        "es": "El órgano gestor {code} no existe o no está activo",
+        "en": "Managing body {code} does not exist or is inactive",
+    },
+    "directory.processing_unit_unknown": {
+        "es": "La unidad tramitadora {code} no existe o no está activa",
+        "en": "Processing unit {code} does not exist or is inactive",
+    },
+    "directory.office_unknown": {
+        "es": "La oficina contable {code} no existe o no está activa",
+        "en": "Accounting office {code} does not exist or is inactive",
+    },
+    "directory.relation_missing": {
+        "es": "La oficina contable {office}, el órgano gestor {managing_body} y la unidad tramitadora "
+        "{processing_unit} no están relacionados",
+        "en": "Accounting office {office}, managing body {managing_body} and processing unit "
+        "{processing_unit} are not related",
+    },
+    "directory.relation_inactive": {
+        "es": "La relación OC {office} / OG {managing_body} / UT {processing_unit} no está activa",
+        "en": "The relation OC {office} / OG {managing_body} / UT {processing_unit} is inactive",
+    },
+    "directory.unit_unknown": {
+        "es": "No existe la unidad DIR3 {code}",
+        "en": "There is no DIR3 unit {code}",
+    },
+    "integrator.accept_only_self": {
+        "es": "Las condiciones solo las puede aceptar el propio usuario",
+        "en": "Only the user themselves can accept the terms",
+    },
+    "integrator.already_exists": {
+        "es": "Ya existe un integrador con NIF {nif}",
+        "en": "An integrator with NIF {nif} already exists",
+    },
+    "integrator.not_found": {
+        "es": "No existe ningún integrador con NIF {nif}",
+        "en": "There is no integrator with NIF {nif}",
+    },
+    "integrator.terms_certificate_invalid": {
+        "es": "«{value}» no es una huella SHA-256 de certificado",
+        "en": "'{value}' is not a SHA-256 certificate thumbprint",
+    },
+    "integrator.terms_not_accepted": {
+        "es": "Para darse de alta como integrador hay que aceptar los términos y condiciones de uso",
+        "en": "The terms and conditions must be accepted to register as an integrator",
+    },
+    "notice.already_withdrawn": {
+        "es": "El aviso {id} ya estaba retirado",
+        "en": "Notice {id} was already withdrawn",
+    },
+    "notice.expiry_past": {
+        "es": "La fecha de caducidad del aviso ({expires_at}) ya ha pasado",
+        "en": "The notice's expiry ({expires_at}) is in the past",
+    },
+    "notice.not_found": {"es": "No existe el aviso {id}", "en": "There is no notice {id}"},
+    "notice.severity_invalid": {
+        "es": "Gravedad «{value}» no válida; use una de: {allowed}",
+        "en": "Invalid severity '{value}'; use one of: {allowed}",
+    },
+    "platform.instance_id_required": {
+        "es": "Una plataforma de entrega a ciudadanos (FSP) necesita un identificador de instancia (UUID)",
+        "en": "A citizen-delivery (FSP) platform needs an instance id (UUID)",
+    },
+    "platform.instance_id_taken": {
+        "es": "El identificador de instancia {instance_id} ya lo usa otra plataforma",
+        "en": "Instance id {instance_id} is already used by another platform",
+    },
+    "platform.instance_id_without_delivery": {
+        "es": "El identificador de instancia solo se usa en plataformas de entrega a ciudadanos (FSP)",
+        "en": "An instance id only applies to citizen-delivery (FSP) platforms",
+    },
+    "platform.not_found": {"es": "No existe la plataforma {code}", "en": "There is no platform {code}"},
+    "platform.not_reception": {
+        "es": "La plataforma {platform} no es de recepción (RCF)",
+        "en": "Platform {platform} is not a reception (RCF) platform",
+    },
+    "platform.unit_already": {
+        "es": "La oficina contable {code} ya está asociada a la plataforma ({status})",
+        "en": "Accounting office {code} is already associated with the platform ({status})",
+    },
+    "platform.unit_not_office": {
+        "es": "La unidad {code} no es una oficina contable",
+        "en": "Unit {code} is not an accounting office",
+    },
+    "platform.unit_not_pending": {
+        "es": "La asociación con {code} no está pendiente ({status})",
+        "en": "The association with {code} is not pending ({status})",
+    },
+    "platform.unit_not_requested": {
+        "es": "La plataforma {platform} no ha solicitado la oficina contable {code}",
+        "en": "Platform {platform} has not requested accounting office {code}",
+    },
+    "user.already_exists": {
+        "es": "Ya existe un usuario con NIF {nif}",
+        "en": "A user with NIF {nif} already exists",
+    },
+    "user.not_found": {
+        "es": "No existe ningún usuario con NIF {nif}",
+        "en": "There is no user with NIF {nif}",
+    },
+    "user.only_self": {
+        "es": "Solo el propio usuario puede cambiar sus datos",
+        "en": "Only the user themselves can change their data",
+    },
+    "user.unknown_fields": {
+        "es": "Campos que no se pueden cambiar: {fields}",
+        "en": "Fields that cannot be changed: {fields}",
+    },
+}
+
+register_messages(MESSAGES)

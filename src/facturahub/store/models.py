@@ -1,0 +1,223 @@
+"""The tables. Uniqueness that the law or the protocols depend on is enforced here, by the
+database, not only by code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from facturahub.store.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nif: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    first_surname: Mapped[str | None] = mapped_column(String(120))
+    second_surname: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.name, self.first_surname, self.second_surname) if part)
+
+
+class Integrator(Base):
+    __tablename__ = "integrators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nif: Mapped[str] = mapped_column(String(16), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(250))
+    commercial_id: Mapped[str | None] = mapped_column(String(250))
+    main_email: Mapped[str] = mapped_column(String(254))
+    third_party_services: Mapped[bool] = mapped_column(Boolean, default=False)
+    terms_accepted_at: Mapped[datetime]
+    terms_accepted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    terms_certificate_sha256: Mapped[str | None] = mapped_column(String(64))
+    notification_email_primary: Mapped[str | None] = mapped_column(String(254))
+    notification_email_secondary: Mapped[str | None] = mapped_column(String(254))
+    system_notices: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    terms_accepted_by: Mapped[User] = relationship()
+
+
+class Delegation(Base):
+    """A user authorised to act on behalf of an integrator (``administrator`` or ``delegate``)."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (UniqueConstraint("integrator_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integrator_id: Mapped[int] = mapped_column(ForeignKey("integrators.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    integrator: Mapped[Integrator] = relationship()
+
+
+class Platform(Base):
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    integrator_id: Mapped[int] = mapped_column(ForeignKey("integrators.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    can_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_receive: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_deliver: Mapped[bool] = mapped_column(Boolean, default=False)
+    fsp_instance_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    integrator: Mapped[Integrator] = relationship()
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="platform")
+
+    @property
+    def active(self) -> bool:
+        return self.deleted_at is None
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_serial_number", "serial_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integrator_id: Mapped[int] = mapped_column(ForeignKey("integrators.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(120))
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    subject: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(String(500))
+    serial_number: Mapped[str] = mapped_column(String(80))  # decimal: serials exceed 64 bits
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    sha1: Mapped[str] = mapped_column(String(40), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    key_type: Mapped[str] = mapped_column(String(32))
+    key_size: Mapped[int] = mapped_column(Integer)
+    tax_id: Mapped[str | None] = mapped_column(String(32))
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    integrator: Mapped[Integrator] = relationship()
+    platform: Mapped[Platform | None] = relationship(back_populates="certificates")
+
+
+class PlatformUnit(Base):
+    """A reception platform's association with a DIR3 accounting office (oficina contable).
+
+    Effective only once an operator approves it."""
+
+    __tablename__ = "platform_units"
+    __table_args__ = (UniqueConstraint("platform_id", "office_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("dir3_units.code"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending / approved / rejected / revoked
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+
+    platform: Mapped[Platform] = relationship()
+
+
+class Administration(Base):
+    __tablename__ = "dir3_administrations"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(250))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Unit(Base):
+    __tablename__ = "dir3_units"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(250))
+    administration_code: Mapped[str | None] = mapped_column(
+        ForeignKey("dir3_administrations.code"), index=True
+    )
+    is_accounting_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_managing_body: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_processing_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitRelation(Base):
+    """An OG-UT-OC relation: which accounting office keeps the invoices of a managing body and
+    processing unit."""
+
+    __tablename__ = "dir3_relations"
+    __table_args__ = (UniqueConstraint("office_code", "managing_body_code", "processing_unit_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("dir3_units.code"), index=True)
+    managing_body_code: Mapped[str] = mapped_column(ForeignKey("dir3_units.code"), index=True)
+    processing_unit_code: Mapped[str] = mapped_column(ForeignKey("dir3_units.code"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_integrator_at", "on_behalf_of_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("integrators.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(120))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Notice(Base):
+    """A system notice published by an operator, shown to integrators."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16), default="info")
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]

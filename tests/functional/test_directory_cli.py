@@ -1,0 +1,95 @@
+"""The DIR3 directory through `facturahub dir3`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+from tests.functional.conftest import CLI
+
+from facturahub.errors import InvalidInput
+from facturahub.services.directory import check_centres
+from facturahub.store.database import Database
+from facturahub.store.models import AuditEvent
+
+HEADER = "administracion,administracion_nombre,oc_codigo,oc_nombre,og_codigo,og_nombre,ut_codigo,ut_nombre,activa\n"
+V1 = HEADER + (
+    "E00003901,Ministerio A,GE0000001,Oficina A,E00120901,Gestor A,GE0000002,Tramitadora A1,1\n"
+    "E00003901,Ministerio A,GE0000001,Oficina A,E00120901,Gestor A,GE0000003,Tramitadora A2,1\n"
+    "L01280796,Ayuntamiento,L01280796,OC Ayto,LA0007407,OG Ayto,LA0007408,UT Ayto,1\n"
+)
+V2 = HEADER + (
+    "E00003901,Ministerio A,GE0000001,Oficina A (renombrada),E00120901,Gestor A,GE0000002,Tramitadora A1,1\n"
+    "E00003901,Ministerio A,GE0000001,Oficina A (renombrada),E00120901,Gestor A,GE0000003,Tramitadora A2,0\n"
+    "E00003901,Ministerio A,GE0000001,Oficina A (renombrada),E00120901,Gestor A,GE0000004,Tramitadora A3,1\n"
+)
+
+
+def test_import_reports_changes_and_full_import_deactivates(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path], database: Database
+) -> None:
+    first = hub_cli.json("dir3", "import", str(write_file("v1.csv", V1.encode())))
+    assert first == {
+        **first,
+        "units_added": 7,
+        "relations_added": 3,
+        "administrations_added": 2,
+        "changed": True,
+    }
+    again = hub_cli.json("dir3", "import", str(write_file("v1b.csv", V1.encode())))
+    assert again["changed"] is False and again["unchanged"] == 10
+
+    text = hub_cli("dir3", "import", str(write_file("v2.csv", V2.encode()))).stdout
+    assert "units_updated" in text  # human-readable summary
+    report = hub_cli.json("dir3", "units", "--all")
+    by_code = {u["code"]: u for u in report}
+    assert by_code["GE0000001"]["name"] == "Oficina A (renombrada)" and by_code["GE0000001"]["kind"] == "OC"
+    assert by_code["GE0000004"]["active"] is True
+    assert by_code["LA0007407"]["active"] is False  # absent from a full import: deactivated, not deleted
+    active = {(r["oficina_contable"], r["unidad_tramitadora"]) for r in hub_cli.json("dir3", "relations")}
+    assert active == {("GE0000001", "GE0000002"), ("GE0000001", "GE0000004")}
+    assert len(hub_cli.json("dir3", "relations", "--all")) == 4
+    assert [u["code"] for u in hub_cli.json("dir3", "units", "--administration", "E00003901")] == [
+        "E00120901",
+        "GE0000001",
+        "GE0000002",
+        "GE0000003",
+        "GE0000004",
+    ]
+
+    # a partial import only adds
+    partial = hub_cli.json("dir3", "import", "--partial", str(write_file("v1c.csv", V1.encode())))
+    assert partial["units_deactivated"] == 0 and partial["relations_activated"] == 2
+    assert hub_cli.json("dir3", "unit", "la0007407")["active"] is True
+
+    with database.unit_of_work() as session:
+        check_centres(session, office="GE0000001", managing_body="E00120901", processing_unit="GE0000004")
+        for centres, key in (
+            (("GE0000001", "E00120901", "NOPE"), "directory.processing_unit_unknown"),
+            (("GE0000001", "NOPE", "GE0000002"), "directory.managing_body_unknown"),
+            (("NOPE", "E00120901", "GE0000002"), "directory.office_unknown"),
+            (("GE0000001", "E00120901", "LA0007408"), "directory.relation_missing"),
+        ):
+            try:
+                check_centres(
+                    session, office=centres[0], managing_body=centres[1], processing_unit=centres[2]
+                )
+            except InvalidInput as exc:
+                assert exc.key == key
+            else:
+                raise AssertionError(f"{centres} accepted")
+        imports = session.scalars(select(AuditEvent).where(AuditEvent.action == "directory.imported")).all()
+        assert len(imports) == 4
+
+
+def test_bad_directory_files_are_refused_with_the_line(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    bad = HEADER + "E1,M,GE1,O,OG1,G,UT 1,U,1\n"
+    message = hub_cli.error(
+        "dir3", "import", str(write_file("bad.csv", bad.encode())), exit_code=3, key="directory.code_invalid"
+    )
+    assert "Línea 2" in message
+    assert hub_cli.json("dir3", "units") == []  # nothing half-imported
+    hub_cli.error("dir3", "unit", "NOPE", exit_code=4, key="directory.unit_unknown")

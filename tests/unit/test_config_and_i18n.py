@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+import facturahub.services  # noqa: F401  (registers the services catalog)
+from facturahub.config import Mode, load_settings
+from facturahub.errors import ConfigurationError
+from facturahub.i18n import translate
+
+
+def test_defaults_then_file_then_environment(tmp_path: Path) -> None:
+    defaults = load_settings(environ={})
+    assert (defaults.host, defaults.port, defaults.mode) == ("127.0.0.1", 8080, Mode.SANDBOX)
+    assert defaults.effective_database_url.startswith(
+        "sqlite:///"
+    ) and defaults.effective_database_url.endswith("var/facturahub.db")
+    config = tmp_path / "hub.toml"
+    config.write_text('port = 9000\nhost = "0.0.0.0"\ndatabase_url = "postgresql+psycopg://x/y"\n')
+    from_file = load_settings(environ={"FACTURAHUB_CONFIG": str(config)})
+    assert (from_file.port, from_file.host, from_file.effective_database_url) == (
+        9000,
+        "0.0.0.0",
+        "postgresql+psycopg://x/y",
+    )
+    env = load_settings(
+        environ={
+            "FACTURAHUB_CONFIG": str(config),
+            "FACTURAHUB_PORT": "9100",
+            "FACTURAHUB_MODE": "production",
+            "OTHER": "1",
+        }
+    )
+    assert (env.port, env.host, env.mode) == (9100, "0.0.0.0", Mode.PRODUCTION)
+
+
+@pytest.mark.parametrize(
+    ("environ", "key", "fragment"),
+    [
+        ({"FACTURAHUB_PORT": "eighty"}, "config.invalid", "port"),
+        ({"FACTURAHUB_MODE": "staging"}, "config.invalid", "mode"),
+        ({"FACTURAHUB_CONFIG": "/nonexistent/hub.toml"}, "config.file_missing", "/nonexistent/hub.toml"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragment: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(environ=environ)
+    assert caught.value.key == key
+    assert fragment in caught.value.message("en")
+
+
+def test_unknown_setting_in_file_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text("prot = 1\n")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(environ={"FACTURAHUB_CONFIG": str(config)})
+    assert "prot" in caught.value.message("en")
+
+
+def test_messages_default_to_spanish_and_fall_back() -> None:
+    assert translate("user.not_found", None, nif="1") == "No existe ningún usuario con NIF 1"
+    assert translate("user.not_found", "en-GB", nif="1") == "There is no user with NIF 1"
+    assert translate("user.not_found", "fr", nif="1") == "No existe ningún usuario con NIF 1"
+    assert translate("no.such.key", "en", a=1) == "no.such.key (a=1)"
