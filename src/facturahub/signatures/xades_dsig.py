@@ -1,0 +1,374 @@
+"""Generic XML-DSig pieces used by the XAdES verifier and signer: the algorithm allow-lists, strict
+parsing of ``SignedInfo`` and its references, a document-wide Id index that refuses duplicates,
+canonicalisation of exactly the node a reference names, digests and RSA PKCS#1 v1.5.
+
+Nothing here fetches anything: the only URIs accepted are ``""`` (or no URI attribute: the whole
+document) and same-document ``#id`` fragments. Every refusal raises :class:`SignatureInvalid` with a
+stable key naming what was refused (security rule S4 and the F-rules of ``security.md``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from facturahub.errors import SignatureInvalid
+from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
+
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+EXC_C14N_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_SHA512 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+SHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+C14N_WITH_COMMENTS = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+EXC_C14N_WITH_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+ENVELOPED_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+#: Allowed SignatureMethod URIs and the hash each one signs with.
+SIGNATURE_HASHES: dict[str, str] = {RSA_SHA1: "sha1", RSA_SHA256: "sha256", RSA_SHA512: "sha512"}
+#: Allowed DigestMethod URIs and their hashlib names.
+DIGEST_HASHES: dict[str, str] = {SHA1: "sha1", SHA256: "sha256", SHA512: "sha512"}
+#: Allowed canonicalisations: URI -> (exclusive, with comments).
+CANONICALIZATIONS: dict[str, tuple[bool, bool]] = {
+    C14N: (False, False),
+    C14N_WITH_COMMENTS: (False, True),
+    EXC_C14N: (True, False),
+    EXC_C14N_WITH_COMMENTS: (True, True),
+}
+
+MAX_REFERENCES = 30
+MAX_TRANSFORMS = 5
+ID_ATTRIBUTES = ("Id", "ID", "id")
+_XML_ATTRIBUTE = "{http://www.w3.org/XML/1998/namespace}"
+
+_CRYPTO_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha512": hashes.SHA512,
+}
+# A bare same-document fragment (an NCName); anything with parentheses is an XPointer and refused.
+_FRAGMENT = re.compile(r"#[^\W\d][\w.\-]*")
+
+
+def ds(local: str) -> str:
+    """Clark name of an XML-DSig element."""
+    return f"{{{DS_NS}}}{local}"
+
+
+@dataclass(frozen=True)
+class Transform:
+    algorithm: str
+    inclusive_prefixes: tuple[str, ...] = ()
+
+    @property
+    def is_canonicalization(self) -> bool:
+        return self.algorithm in CANONICALIZATIONS
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One ``ds:Reference`` of a SignedInfo, already checked against the allow-lists."""
+
+    element: Any
+    uri: str | None
+    id: str | None
+    type: str | None
+    transforms: tuple[Transform, ...]
+    digest_method: str
+    digest_value: bytes
+
+    @property
+    def label(self) -> str:
+        """How errors name this reference: its URI, or ``""`` for a missing URI attribute."""
+        return self.uri if self.uri is not None else ""
+
+    @property
+    def fragment(self) -> str | None:
+        return self.uri[1:] if self.uri and self.uri.startswith("#") else None
+
+    @property
+    def enveloped(self) -> bool:
+        return any(t.algorithm == ENVELOPED_SIGNATURE for t in self.transforms)
+
+    @property
+    def canonicalization(self) -> Transform:
+        return next((t for t in self.transforms if t.is_canonicalization), Transform(C14N))
+
+
+@dataclass(frozen=True)
+class SignedInfo:
+    element: Any
+    canonicalization: Transform
+    signature_method: str
+    references: tuple[Reference, ...]
+
+
+def element_children(element: Any) -> list[Any]:
+    """Child elements only (no comments or processing instructions)."""
+    return [child for child in element if isinstance(child.tag, str)]
+
+
+def parse_signed_info(element: Any) -> SignedInfo:
+    """Read ``ds:SignedInfo`` strictly: CanonicalizationMethod, SignatureMethod, 1..30 References,
+    every algorithm on the allow-list and every URI local."""
+    children = element_children(element)
+    tags = [child.tag for child in children]
+    if tags[:2] != [ds("CanonicalizationMethod"), ds("SignatureMethod")]:
+        raise SignatureInvalid(
+            "xades.signature_malformed",
+            detail="SignedInfo must start with CanonicalizationMethod and SignatureMethod",
+        )
+    references = children[2:]
+    if not references:
+        raise SignatureInvalid("xades.document_reference_missing")
+    if len(references) > MAX_REFERENCES:
+        raise SignatureInvalid("xades.too_many_references", count=len(references), limit=MAX_REFERENCES)
+    for child in references:
+        if child.tag != ds("Reference"):
+            raise SignatureInvalid(
+                "xades.signature_malformed", detail=f"unexpected {etree.QName(child).localname} in SignedInfo"
+            )
+    canonicalization = _canonicalization_method(children[0], kind="canonicalization")
+    signature_method = _algorithm(children[1])
+    if signature_method not in SIGNATURE_HASHES:
+        raise SignatureInvalid("xades.algorithm_refused", kind="signature", algorithm=signature_method)
+    return SignedInfo(
+        element=element,
+        canonicalization=canonicalization,
+        signature_method=signature_method,
+        references=tuple(parse_reference(child) for child in references),
+    )
+
+
+def parse_reference(element: Any) -> Reference:
+    uri = element.get("URI")
+    label = uri if uri is not None else ""
+    if uri is not None and uri != "" and not _FRAGMENT.fullmatch(uri):
+        raise SignatureInvalid("xades.reference_uri_refused", uri=uri)
+    transforms: list[Transform] | None = None
+    digest_method: str | None = None
+    digest_value: bytes | None = None
+    for child in element_children(element):
+        if child.tag == ds("Transforms") and transforms is None and digest_method is None:
+            transforms = _transforms(child, label)
+        elif child.tag == ds("DigestMethod") and digest_method is None:
+            digest_method = _algorithm(child)
+            if digest_method not in DIGEST_HASHES:
+                raise SignatureInvalid("xades.algorithm_refused", kind="digest", algorithm=digest_method)
+        elif child.tag == ds("DigestValue") and digest_method is not None and digest_value is None:
+            digest_value = decode_base64(child.text, what=f"DigestValue of reference '{label}'")
+        else:
+            raise SignatureInvalid(
+                "xades.signature_malformed",
+                detail=f"unexpected {etree.QName(child).localname} in reference '{label}'",
+            )
+    if digest_method is None or digest_value is None:
+        raise SignatureInvalid(
+            "xades.signature_malformed", detail=f"reference '{label}' lacks DigestMethod or DigestValue"
+        )
+    return Reference(
+        element=element,
+        uri=uri,
+        id=element.get("Id"),
+        type=element.get("Type"),
+        transforms=tuple(transforms or ()),
+        digest_method=digest_method,
+        digest_value=digest_value,
+    )
+
+
+def _transforms(element: Any, label: str) -> list[Transform]:
+    children = element_children(element)
+    if len(children) > MAX_TRANSFORMS:
+        raise SignatureInvalid(
+            "xades.too_many_transforms", uri=label, count=len(children), limit=MAX_TRANSFORMS
+        )
+    transforms: list[Transform] = []
+    for child in children:
+        if child.tag != ds("Transform"):
+            raise SignatureInvalid(
+                "xades.signature_malformed", detail=f"unexpected {etree.QName(child).localname} in Transforms"
+            )
+        algorithm = _algorithm(child)
+        if algorithm == ENVELOPED_SIGNATURE:
+            if element_children(child):
+                raise SignatureInvalid(
+                    "xades.signature_malformed", detail="enveloped-signature takes no parameters"
+                )
+            transforms.append(Transform(algorithm))
+        elif algorithm in CANONICALIZATIONS:
+            transforms.append(_canonicalization_method(child, kind="transform"))
+        else:
+            raise SignatureInvalid("xades.algorithm_refused", kind="transform", algorithm=algorithm)
+    # Node-set transforms first, one canonicalisation (octets) last, each at most once.
+    names = [t.algorithm for t in transforms]
+    enveloped = names.count(ENVELOPED_SIGNATURE)
+    canonical = [i for i, t in enumerate(transforms) if t.is_canonicalization]
+    if enveloped > 1 or len(canonical) > 1 or (canonical and canonical[0] != len(transforms) - 1):
+        raise SignatureInvalid("xades.transform_order", uri=label, transforms=", ".join(names))
+    return transforms
+
+
+def _canonicalization_method(element: Any, *, kind: str) -> Transform:
+    algorithm = _algorithm(element)
+    if algorithm not in CANONICALIZATIONS:
+        raise SignatureInvalid("xades.algorithm_refused", kind=kind, algorithm=algorithm)
+    prefixes: tuple[str, ...] = ()
+    for child in element_children(element):
+        exclusive = CANONICALIZATIONS[algorithm][0]
+        if not exclusive or child.tag != f"{{{EXC_C14N_NS}}}InclusiveNamespaces":
+            raise SignatureInvalid(
+                "xades.signature_malformed",
+                detail=f"unexpected {etree.QName(child).localname} in canonicalisation {algorithm}",
+            )
+        prefixes = tuple(str(child.get("PrefixList") or "").split())
+    return Transform(algorithm, prefixes)
+
+
+def _algorithm(element: Any) -> str:
+    algorithm = element.get("Algorithm")
+    if not algorithm:
+        raise SignatureInvalid(
+            "xades.signature_malformed", detail=f"{etree.QName(element).localname} has no Algorithm"
+        )
+    return str(algorithm)
+
+
+def decode_base64(text: str | None, *, what: str) -> bytes:
+    compact = "".join((text or "").split())
+    try:
+        decoded = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureInvalid("xades.signature_malformed", detail=f"{what} is not valid base64") from None
+    if not decoded:
+        raise SignatureInvalid("xades.signature_malformed", detail=f"{what} is empty")
+    return decoded
+
+
+def index_ids(tree: Any) -> dict[str, Any]:
+    """Every ``Id``/``ID``/``id`` value of the document, refusing any value used twice (XSW)."""
+    index: dict[str, Any] = {}
+    for element in tree.iter(etree.Element):
+        for name in ID_ATTRIBUTES:
+            value = element.get(name)
+            if value is None:
+                continue
+            owner = index.setdefault(value, element)
+            if owner is not element:
+                raise SignatureInvalid("xades.duplicate_id", id=value)
+    return index
+
+
+def canonicalize(node: Any, method: Transform, *, comments: bool = True) -> bytes:
+    """Canonical octets of ``node`` (an element, or an ElementTree for the whole document).
+
+    ``comments=False`` for node-sets obtained through a URI (``""`` or ``#id``), which never carry
+    comments whatever the canonicalisation method says. Inclusive C14N 1.0 of an element also
+    carries the ``xml:*`` attributes (``xml:lang``, ``xml:space``…) it inherits from its ancestors,
+    which lxml's subtree serialisation leaves out: they are set on the element for the duration.
+    """
+    exclusive, with_comments = CANONICALIZATIONS[method.algorithm]
+    options: dict[str, Any] = {"exclusive": exclusive, "with_comments": with_comments and comments}
+    if exclusive and method.inclusive_prefixes:
+        options["inclusive_ns_prefixes"] = list(method.inclusive_prefixes)
+    inherited = {} if exclusive or isinstance(node, etree._ElementTree) else _inherited_xml_attributes(node)
+    for name, value in inherited.items():
+        node.set(name, value)
+    try:
+        return bytes(etree.tostring(node, method="c14n", **options))
+    finally:
+        for name in inherited:
+            del node.attrib[name]
+
+
+def _inherited_xml_attributes(element: Any) -> dict[str, str]:
+    inherited: dict[str, str] = {}
+    for ancestor in element.iterancestors():
+        for name, value in ancestor.attrib.items():
+            if name.startswith(_XML_ATTRIBUTE) and name not in element.attrib and name not in inherited:
+                inherited[name] = value
+    return inherited
+
+
+def reference_octets(reference: Reference, target: Any, signature: Any) -> bytes:
+    """Apply the reference's (allowed) transforms to ``target`` — the document's ElementTree for a
+    whole-document reference, else the element its fragment names — and canonicalise."""
+    node = target
+    if reference.enveloped and _contains(target, signature):
+        node = without(target, signature)
+    return canonicalize(node, reference.canonicalization, comments=False)
+
+
+def digest(data: bytes, method: str) -> bytes:
+    return hashlib.new(DIGEST_HASHES[method], data).digest()
+
+
+def _contains(target: Any, signature: Any) -> bool:
+    if isinstance(target, etree._ElementTree):
+        return True
+    return target is signature or any(ancestor is target for ancestor in signature.iterancestors())
+
+
+def _path(element: Any) -> list[int]:
+    path: list[int] = []
+    while (parent := element.getparent()) is not None:
+        path.append(parent.index(element))
+        element = parent
+    return path[::-1]
+
+
+def _follow(root: Any, path: list[int]) -> Any:
+    for index in path:
+        root = root[index]
+    return root
+
+
+def without(target: Any, signature: Any) -> Any:
+    """A copy of ``target`` with the signature removed (the enveloped-signature transform); the
+    text that followed the signature stays where it was."""
+    tree = target if isinstance(target, etree._ElementTree) else target.getroottree()
+    clone = copy.deepcopy(tree)
+    removed = _follow(clone.getroot(), _path(signature))
+    parent = removed.getparent()
+    if removed.tail:
+        previous = removed.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + removed.tail
+        else:
+            parent.text = (parent.text or "") + removed.tail
+    parent.remove(removed)
+    if isinstance(target, etree._ElementTree):
+        return clone
+    return _follow(clone.getroot(), _path(target))
+
+
+def crypto_hash(signature_method: str) -> hashes.HashAlgorithm:
+    return _CRYPTO_HASHES[SIGNATURE_HASHES[signature_method]]()
+
+
+def rsa_verifies(key: rsa.RSAPublicKey, signature_value: bytes, data: bytes, signature_method: str) -> bool:
+    try:
+        key.verify(signature_value, data, padding.PKCS1v15(), crypto_hash(signature_method))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def rsa_sign(key: rsa.RSAPrivateKey, data: bytes, signature_method: str) -> bytes:
+    return key.sign(data, padding.PKCS1v15(), crypto_hash(signature_method))
