@@ -198,3 +198,117 @@ MESSAGES = {
 }
 
 register_messages(MESSAGES)
+
+register_messages(
+    {
+        "intake.invoice_required": {
+            "es": "El parámetro obligatorio «{field}» está vacío",
+            "en": "The mandatory parameter '{field}' is empty",
+        },
+        "intake.base64_invalid": {
+            "es": "El campo «{field}» no contiene base64 válido",
+            "en": "The field '{field}' is not valid base64",
+        },
+        "intake.file_name": {
+            "es": "El nombre del fichero de factura «{name}» debe terminar en .xsig",
+            "en": "The invoice file name '{name}' must end in .xsig",
+        },
+        "intake.invoice_mime": {
+            "es": "El tipo MIME de la factura es «{mime}»; debe ser {expected}",
+            "en": "The invoice MIME type is '{mime}'; it must be {expected}",
+        },
+        "intake.email_invalid": {
+            "es": "El correo «{value}» no es una dirección válida",
+            "en": "The e-mail '{value}' is not a valid address",
+        },
+        "intake.too_many_attachments": {
+            "es": "Se han enviado {count} anexos y el máximo es {limit}",
+            "en": "{count} attachments were sent and the limit is {limit}",
+        },
+        "intake.attachments_too_large": {
+            "es": "Los anexos ocupan {size} bytes y el máximo es {limit}",
+            "en": "The attachments take {size} bytes and the limit is {limit}",
+        },
+        "intake.attachment_mime": {
+            "es": "El anexo {position} («{name}») tiene un tipo MIME no admitido: «{mime}»",
+            "en": "Attachment {position} ('{name}') has a MIME type that is not accepted: '{mime}'",
+        },
+        "intake.attachment_empty": {
+            "es": "El anexo {position} («{name}») está vacío",
+            "en": "Attachment {position} ('{name}') is empty",
+        },
+        "intake.test_certificate": {
+            "es": "La factura está firmada con un certificado de pruebas ({subject}), no admitido en producción",
+            "en": "The invoice is signed with a test certificate ({subject}), not accepted in production",
+        },
+        "invoice.duplicate": {
+            "es": "Ya existe una factura con serie «{series}», número «{number}» y fecha {issue_date}: registro {registry_number}",
+            "en": "An invoice with series '{series}', number '{number}' and date {issue_date} already exists: registry number {registry_number}",
+        },
+        "invoice.duplicate_number": {
+            "es": "Ya existe una factura con serie «{series}» y número «{number}»: registro {registry_number}",
+            "en": "An invoice with series '{series}' and number '{number}' already exists: registry number {registry_number}",
+        },
+        "invoice.registry_number_required": {
+            "es": "Debe indicarse el número de registro",
+            "en": "The registry number is required",
+        },
+        "invoice.not_found": {
+            "es": "No existe factura con el número de registro {registry_number}",
+            "en": "There is no invoice with registry number {registry_number}",
+        },
+        "invoice.other_supplier": {
+            "es": "La factura {registry_number} la presentó otro sistema",
+            "en": "Invoice {registry_number} was submitted by another system",
+        },
+        "invoice.too_many": {
+            "es": "Se han pedido {count} facturas y el máximo es {limit}",
+            "en": "{count} invoices were requested and the limit is {limit}",
+        },
+        "invoice.cancellation_reason_required": {
+            "es": "Debe especificarse un motivo de anulación",
+            "en": "A cancellation reason is required",
+        },
+        "invoice.reason_too_long": {
+            "es": "El motivo tiene {length} caracteres y el máximo es {limit}",
+            "en": "The reason has {length} characters and the limit is {limit}",
+        },
+        "invoice.cancellation_already_accepted": {
+            "es": "La factura ya tiene aceptada su anulación",
+            "en": "The invoice's cancellation has already been accepted",
+        },
+        "invoice.cancellation_already_requested": {
+            "es": "La factura ya tiene solicitada su anulación",
+            "en": "The invoice's cancellation has already been requested",
+        },
+        "invoice.cancellation_rejected_invoice": {
+            "es": "La factura fue rechazada, no se permite solicitar anulación",
+            "en": "The invoice was rejected; its cancellation cannot be requested",
+        },
+        "invoice.cancellation_paid": {
+            "es": "La factura fue pagada, no se permite solicitar anulación",
+            "en": "The invoice was paid; its cancellation cannot be requested",
+        },
+        "lifecycle.unknown_status": {"es": "No existe el estado {code}", "en": "There is no status {code}"},
+        "lifecycle.final_state": {
+            "es": "La factura está en el estado final {current}; no puede pasar a {target}",
+            "en": "The invoice is in the final status {current}; it cannot move to {target}",
+        },
+        "lifecycle.cancel_only_by_request": {
+            "es": "El estado 3100 (anulada) solo se alcanza aceptando una solicitud de anulación",
+            "en": "Status 3100 (cancelled) is only reached by accepting a cancellation request",
+        },
+        "lifecycle.reject_too_late": {
+            "es": "No se puede rechazar una factura en estado {current}",
+            "en": "An invoice in status {current} cannot be rejected",
+        },
+        "lifecycle.not_forward": {
+            "es": "La transición de {current} a {target} no está permitida",
+            "en": "The transition from {current} to {target} is not allowed",
+        },
+        "wss.replay": {
+            "es": "Esta petición firmada ya se recibió (reenvío rechazado hasta {seen_until})",
+            "en": "This signed request was already received (replay refused until {seen_until})",
+        },
+    }
+)

@@ -221,3 +221,117 @@ class Notice(Base):
     published_by: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+
+
+class RegistryCounter(Base):
+    """The last registry number handed out per year; incremented inside the registering
+    transaction, so numbers are gapless, unique and never reused."""
+
+    __tablename__ = "registry_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invoice(Base):
+    """A registered invoice. Its identity, parties and bytes never change; ``status_code`` and
+    ``cancellation_code`` mirror the latest rows of its (append-only) history."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registry_number: Mapped[str] = mapped_column(String(12), unique=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    integrator_id: Mapped[int] = mapped_column(ForeignKey("integrators.id"), index=True)
+    profile: Mapped[str] = mapped_column(String(16))  # face / efact
+    issuer_tax_id: Mapped[str] = mapped_column(String(32), index=True)
+    issuer_name: Mapped[str] = mapped_column(String(250))
+    buyer_tax_id: Mapped[str] = mapped_column(String(32))
+    series: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40))
+    issue_date: Mapped[str] = mapped_column(String(10))  # ISO date as written in the invoice
+    total: Mapped[str] = mapped_column(String(32))  # Decimal as text: exact
+    currency: Mapped[str] = mapped_column(String(3))
+    office_code: Mapped[str] = mapped_column(String(16), index=True)
+    managing_body_code: Mapped[str] = mapped_column(String(16))
+    processing_unit_code: Mapped[str] = mapped_column(String(16))
+    facturae_version: Mapped[str] = mapped_column(String(8))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(64))
+    blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(254))
+    signing_certificate_sha256: Mapped[str] = mapped_column(String(64))
+    signing_time: Mapped[datetime]
+    received_at: Mapped[datetime]
+    status_code: Mapped[str] = mapped_column(String(4))
+    cancellation_code: Mapped[str] = mapped_column(String(4))
+    rcf_code: Mapped[str | None] = mapped_column(String(64))
+    tracking_id: Mapped[str] = mapped_column(String(64))
+
+    attachments: Mapped[list[InvoiceAttachment]] = relationship(order_by="InvoiceAttachment.position")
+
+
+class InvoiceKey(Base):
+    """Duplicate guard: one row per live invoice (removed when its cancellation is accepted).
+    ``exact`` is issuer + series + number + issue date (415); ``number`` is issuer + series +
+    number (414)."""
+
+    __tablename__ = "invoice_keys"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    exact: Mapped[str] = mapped_column(String(200), unique=True)
+    number: Mapped[str] = mapped_column(String(200), index=True)
+
+
+class InvoiceAttachment(Base):
+    __tablename__ = "invoice_attachments"
+    __table_args__ = (UniqueConstraint("invoice_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    original_name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(128))
+    blob_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceEvent(Base):
+    """The history of an invoice: append-only, one row per status change in either flow."""
+
+    __tablename__ = "invoice_events"
+    __table_args__ = (Index("ix_invoice_events_invoice_at", "invoice_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    flow: Mapped[str] = mapped_column(String(16))  # processing / cancellation
+    code: Mapped[str] = mapped_column(String(4))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StatusDocument(Base):
+    """A pending status document for an issuer's eFACT status-download queue; every status change
+    adds one."""
+
+    __tablename__ = "status_documents"
+    __table_args__ = (Index("ix_status_documents_issuer_pending", "issuer_tax_id", "downloaded_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_tax_id: Mapped[str] = mapped_column(String(32))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("invoice_events.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    downloaded_at: Mapped[datetime | None]
+
+
+class SeenSignature(Base):
+    """Replay cache shared by every node: a request signature seen before its expiry is refused."""
+
+    __tablename__ = "seen_signatures"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,304 @@
+"""Submit an invoice (protocols.md §6): every check in order, then register it durably.
+
+The bytes and attachments go to the blob store (fsynced) before the database transaction that
+allocates the registry number commits; the caller answers only after that commit (D1). The
+identical document sent again gets 415 naming the original registry number (D2).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facturahub.domain import lifecycle
+from facturahub.domain.registry import normalise_email
+from facturahub.errors import Conflict, InvalidInput
+from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
+from facturahub.services import directory
+from facturahub.services.lookup import CallerIdentity
+from facturahub.services.numbering import allocate_registry_number
+from facturahub.services.status_feed import record_status
+from facturahub.signatures.xades import require_certificate_valid_at_signing, verify_invoice_signature
+from facturahub.signatures.xml import parse_xml
+from facturahub.store.blobs import BlobStore
+from facturahub.store.models import Invoice, InvoiceAttachment, InvoiceKey
+
+INVOICE_MIME = "application/xml"
+FACE_ATTACHMENT_MIMES = frozenset(
+    {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/tiff",
+        "text/plain",
+        "text/xml",
+        "application/xml",
+        "text/csv",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+EFACT_ATTACHMENT_MIMES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/plain",
+    }
+)
+_TEST_CERTIFICATE = re.compile(r"PRUEBAS|TEST|SANDBOX|PRUEBA", re.IGNORECASE)
+_schema_validators: dict[Path, SchemaValidator] = {}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    invoice: bytes
+    file_name: str
+    mime: str
+    email: str | None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    production: bool = False
+    schema_dir: Path | None = None
+    max_invoice_bytes: int = 8 * 1024 * 1024
+    max_attachments: int = 5
+    max_attachments_bytes: int = 8 * 1024 * 1024
+    profile: str = "face"
+    sanitise_attachment_names: bool = False
+    attachment_mimes: frozenset[str] = field(default=FACE_ATTACHMENT_MIMES)
+
+
+def decode_base64(text: str | bytes | None, what: str) -> bytes:
+    """Decode a base64 field strictly (whitespace allowed), naming the field on failure."""
+    if text is None or (isinstance(text, str | bytes) and not text.strip()):
+        raise InvalidInput("intake.invoice_required", field=what)
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    try:
+        return base64.b64decode(b"".join(raw.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("intake.base64_invalid", field=what) from None
+
+
+def submit_invoice(
+    session: Session,
+    blobs: BlobStore,
+    caller: CallerIdentity,
+    submission: Submission,
+    policy: IntakePolicy,
+    now: datetime | None = None,
+) -> Invoice:
+    moment = now or datetime.now(UTC)
+    attachments = _check_envelope(submission, policy)
+    tree = parse_xml(submission.invoice, max_bytes=policy.max_invoice_bytes)
+    detect_version(tree)
+    if policy.schema_dir is not None:
+        _validator(policy.schema_dir).validate(tree)
+    verified = verify_invoice_signature(tree, max_bytes=policy.max_invoice_bytes)
+    require_certificate_valid_at_signing(verified)
+    if policy.production and _is_test_certificate(
+        verified.certificate.subject.rfc4514_string(), verified.certificate.issuer.rfc4514_string()
+    ):
+        raise InvalidInput("intake.test_certificate", subject=verified.certificate.subject.rfc4514_string())
+    document = read_invoice(tree)
+    check_invoice(document)
+    centres = document.centres
+    directory.check_centres(
+        session, office=centres["01"], managing_body=centres["02"], processing_unit=centres["03"]
+    )
+    digest = hashlib.sha256(submission.invoice).hexdigest()
+    exact_key, number_key = _keys(document)
+    _refuse_duplicates(session, digest, exact_key, number_key, document)
+
+    ref = blobs.put(submission.invoice)
+    stored = [(a, blobs.put(a.data)) for a in attachments]
+    invoice_data = document.invoice
+    invoice = Invoice(
+        registry_number=allocate_registry_number(session, moment),
+        platform_id=caller.platform_id,
+        integrator_id=caller.integrator_id,
+        profile=policy.profile,
+        issuer_tax_id=document.duplicate_key.issuer_tax_id,
+        issuer_name=document.seller.display_name[:250],
+        buyer_tax_id=document.buyer.tax_id,
+        series=invoice_data.series or "",
+        number=invoice_data.number or "",
+        issue_date=invoice_data.issue_date.isoformat(),
+        total=str(invoice_data.totals.invoice_total),
+        currency=invoice_data.currency or "EUR",
+        office_code=centres["01"],
+        managing_body_code=centres["02"],
+        processing_unit_code=centres["03"],
+        facturae_version=document.version.value,
+        file_name=submission.file_name,
+        mime=submission.mime,
+        blob_sha256=ref.sha256,
+        size=ref.size,
+        email=submission.email,
+        signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
+        signing_time=verified.signing_time,
+        received_at=moment,
+        status_code=lifecycle.REGISTERED,
+        cancellation_code=lifecycle.NOT_REQUESTED,
+        tracking_id=uuid.uuid4().hex,
+    )
+    session.add(invoice)
+    session.flush()
+    session.add(InvoiceKey(invoice_id=invoice.id, exact=exact_key, number=number_key))
+    for position, (attachment, blob) in enumerate(stored, start=1):
+        session.add(
+            InvoiceAttachment(
+                invoice_id=invoice.id,
+                position=position,
+                name=sanitise_name(attachment.name, position)
+                if policy.sanitise_attachment_names
+                else attachment.name,
+                original_name=attachment.name,
+                mime=attachment.mime,
+                blob_sha256=blob.sha256,
+                size=blob.size,
+            )
+        )
+    actor = f"platform:{caller.platform_code}"
+    record_status(session, invoice, lifecycle.Flow.PROCESSING, lifecycle.REGISTERED, actor=actor, at=moment)
+    record_status(
+        session,
+        invoice,
+        lifecycle.Flow.CANCELLATION,
+        lifecycle.NOT_REQUESTED,
+        actor=actor,
+        at=moment,
+        feed=False,
+    )
+    session.flush()
+    return invoice
+
+
+def _check_envelope(submission: Submission, policy: IntakePolicy) -> tuple[Attachment, ...]:
+    if not submission.invoice:
+        raise InvalidInput("intake.invoice_required", field="factura")
+    if not submission.file_name or not submission.file_name.lower().endswith(".xsig"):
+        raise InvalidInput("intake.file_name", name=submission.file_name or "")
+    if (submission.mime or "").strip().lower() != INVOICE_MIME:
+        raise InvalidInput("intake.invoice_mime", mime=submission.mime or "", expected=INVOICE_MIME)
+    if submission.email:
+        try:
+            normalise_email(submission.email, "correo")
+        except InvalidInput:
+            raise InvalidInput("intake.email_invalid", value=submission.email) from None
+    attachments = submission.attachments
+    if len(attachments) > policy.max_attachments:
+        raise InvalidInput(
+            "intake.too_many_attachments", count=len(attachments), limit=policy.max_attachments
+        )
+    total = sum(len(a.data) for a in attachments)
+    if total > policy.max_attachments_bytes:
+        raise InvalidInput("intake.attachments_too_large", size=total, limit=policy.max_attachments_bytes)
+    for position, attachment in enumerate(attachments, start=1):
+        mime = (attachment.mime or "").strip().lower()
+        if mime not in policy.attachment_mimes:
+            raise InvalidInput(
+                "intake.attachment_mime", position=position, name=attachment.name, mime=attachment.mime
+            )
+        if not attachment.data:
+            raise InvalidInput("intake.attachment_empty", position=position, name=attachment.name)
+    return attachments
+
+
+def _validator(schema_dir: Path) -> SchemaValidator:
+    validator = _schema_validators.get(schema_dir)
+    if validator is None:
+        validator = _schema_validators[schema_dir] = SchemaValidator(schema_dir)
+    return validator
+
+
+def _is_test_certificate(subject: str, issuer: str) -> bool:
+    return bool(_TEST_CERTIFICATE.search(subject) or _TEST_CERTIFICATE.search(issuer))
+
+
+def _keys(document: FacturaeDocument) -> tuple[str, str]:
+    key = document.duplicate_key
+    number = f"{key.issuer_tax_id}|{key.series}|{key.number}"
+    return f"{number}|{key.issue_date.isoformat()}", number
+
+
+def _refuse_duplicates(
+    session: Session, digest: str, exact: str, number: str, document: FacturaeDocument
+) -> None:
+    same_bytes = session.scalar(
+        select(Invoice.registry_number)
+        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
+        .where(Invoice.blob_sha256 == digest)
+    )
+    key = document.duplicate_key
+    if same_bytes is not None:
+        raise Conflict(
+            "invoice.duplicate",
+            registry_number=same_bytes,
+            series=key.series,
+            number=key.number,
+            issue_date=key.issue_date.isoformat(),
+        )
+    original = session.scalar(
+        select(Invoice.registry_number)
+        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
+        .where(InvoiceKey.exact == exact)
+    )
+    if original is not None:
+        raise Conflict(
+            "invoice.duplicate",
+            registry_number=original,
+            series=key.series,
+            number=key.number,
+            issue_date=key.issue_date.isoformat(),
+        )
+    same_number = session.scalar(
+        select(Invoice.registry_number)
+        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
+        .where(InvoiceKey.number == number)
+    )
+    if same_number is not None:
+        raise Conflict(
+            "invoice.duplicate_number", registry_number=same_number, series=key.series, number=key.number
+        )
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-_.+]")
+
+
+def sanitise_name(name: str, position: int) -> str:
+    """eFACT attachment names: ``[A-Za-z0-9-_.+]`` only, cut to 70 characters, ``_N`` (position)
+    before the extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    clean_stem = _UNSAFE.sub("", stem) or "anexo"
+    clean_extension = _UNSAFE.sub("", extension)
+    suffix = f"_{position}" + (f".{clean_extension}" if clean_extension else "")
+    return clean_stem[: max(1, 70 - len(suffix))] + suffix

@@ -1,0 +1,184 @@
+"""What a supplier platform may ask about its invoices, and its cancellation requests; the
+directory queries of the suppliers' services."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from facturahub.domain import lifecycle
+from facturahub.domain.lifecycle import Flow
+from facturahub.errors import FacturahubError, InvalidInput, NotFound, PermissionDenied
+from facturahub.services.lookup import CallerIdentity
+from facturahub.services.status_feed import record_status
+from facturahub.store.models import (
+    Administration,
+    Integrator,
+    Invoice,
+    InvoiceEvent,
+    InvoiceKey,
+    Platform,
+    PlatformUnit,
+    Unit,
+    UnitRelation,
+)
+
+MAX_LIST = 500
+MAX_REASON = 255
+_NUMBER = re.compile(r"^\d{12}$")
+
+Named = tuple[str, str]
+
+
+def get_invoice(session: Session, caller: CallerIdentity, registry_number: str | None) -> Invoice:
+    number = (registry_number or "").strip()
+    if not number:
+        raise InvalidInput("invoice.registry_number_required")
+    invoice = (
+        session.scalar(select(Invoice).where(Invoice.registry_number == number))
+        if _NUMBER.match(number)
+        else None
+    )
+    if invoice is None:
+        raise NotFound("invoice.not_found", registry_number=number)
+    if invoice.platform_id != caller.platform_id:
+        raise PermissionDenied("invoice.other_supplier", registry_number=number)
+    return invoice
+
+
+def list_invoices(
+    session: Session, caller: CallerIdentity, numbers: list[str]
+) -> list[tuple[str, Invoice | FacturahubError]]:
+    if len(numbers) > MAX_LIST:
+        raise InvalidInput("invoice.too_many", count=len(numbers), limit=MAX_LIST)
+    wanted = [n.strip() for n in numbers]
+    found = {
+        invoice.registry_number: invoice
+        for invoice in session.scalars(select(Invoice).where(Invoice.registry_number.in_(set(wanted))))
+    }
+    results: list[tuple[str, Invoice | FacturahubError]] = []
+    for number in wanted:
+        invoice = found.get(number)
+        if invoice is None:
+            results.append((number, NotFound("invoice.not_found", registry_number=number)))
+        elif invoice.platform_id != caller.platform_id:
+            results.append((number, PermissionDenied("invoice.other_supplier", registry_number=number)))
+        else:
+            results.append((number, invoice))
+    return results
+
+
+def latest_reason(session: Session, invoice: Invoice, flow: Flow) -> str | None:
+    statement = (
+        select(InvoiceEvent.reason)
+        .where(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.flow == flow.value)
+        .order_by(InvoiceEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(statement)
+
+
+def request_cancellation(
+    session: Session,
+    caller: CallerIdentity,
+    registry_number: str,
+    reason: str | None,
+    now: datetime | None = None,
+) -> Invoice:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput("invoice.cancellation_reason_required")
+    if len(text) > MAX_REASON:
+        raise InvalidInput("invoice.reason_too_long", length=len(text), limit=MAX_REASON)
+    invoice = get_invoice(session, caller, registry_number)
+    _lock(session, invoice)
+    lifecycle.check_cancellation_request(invoice.status_code, invoice.cancellation_code)
+    record_status(
+        session,
+        invoice,
+        Flow.CANCELLATION,
+        lifecycle.CANCELLATION_REQUESTED,
+        actor=f"platform:{caller.platform_code}",
+        reason=text,
+        at=now or datetime.now(UTC),
+    )
+    return invoice
+
+
+def release_duplicate_key(session: Session, invoice: Invoice) -> None:
+    """An invoice whose cancellation is accepted no longer blocks a resubmission."""
+    session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == invoice.id))
+
+
+def _lock(session: Session, invoice: Invoice) -> None:
+    """Serialise status changes per invoice (D4): a row lock on PostgreSQL; SQLite transactions
+    already hold the database write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+        session.refresh(invoice)
+
+
+def status_texts(code: str) -> tuple[str, str]:
+    found = lifecycle.STATUSES.get(code)
+    return (found.public_name, found.description) if found else ("", "")
+
+
+def supplier_status_catalogue() -> list[tuple[str, str, str]]:
+    return [
+        (lifecycle.STATUSES[c].name, c, lifecycle.STATUSES[c].description)
+        for c in lifecycle.SUPPLIER_CATALOGUE
+    ]
+
+
+def relations(session: Session, administration: str | None = None) -> list[tuple[Named, Named, Named]]:
+    """Active OG-UT-OC relations as ((OG), (UT), (OC)) code/name pairs."""
+    units = {u.code: u.name for u in session.scalars(select(Unit))}
+    statement = select(UnitRelation).where(UnitRelation.active.is_(True))
+    if administration:
+        offices = select(Unit.code).where(Unit.administration_code == administration.strip().upper())
+        statement = statement.where(UnitRelation.office_code.in_(offices))
+    ordered = statement.order_by(
+        UnitRelation.office_code, UnitRelation.managing_body_code, UnitRelation.processing_unit_code
+    )
+    return [
+        (
+            (r.managing_body_code, units.get(r.managing_body_code, "")),
+            (r.processing_unit_code, units.get(r.processing_unit_code, "")),
+            (r.office_code, units.get(r.office_code, "")),
+        )
+        for r in session.scalars(ordered)
+    ]
+
+
+def administrations(session: Session) -> list[Named]:
+    statement = select(Administration).where(Administration.active.is_(True)).order_by(Administration.code)
+    return [(a.code, a.name) for a in session.scalars(statement)]
+
+
+def nifs(session: Session, administration: str | None = None) -> list[tuple[Named, str]]:
+    """The tax ids of the bodies that receive invoices: for each managing body of an active
+    relation, the NIF of the integrator whose approved reception platform holds its office."""
+    statement = (
+        select(UnitRelation.managing_body_code, Unit.name, Integrator.nif)
+        .join(Unit, Unit.code == UnitRelation.managing_body_code)
+        .join(PlatformUnit, PlatformUnit.office_code == UnitRelation.office_code)
+        .join(Platform, Platform.id == PlatformUnit.platform_id)
+        .join(Integrator, Integrator.id == Platform.integrator_id)
+        .where(
+            UnitRelation.active.is_(True), PlatformUnit.status == "approved", Platform.deleted_at.is_(None)
+        )
+    )
+    if administration:
+        statement = statement.where(Unit.administration_code == administration.strip().upper())
+    seen: set[tuple[str, str]] = set()
+    result: list[tuple[Named, str]] = []
+    for code, name, nif in session.execute(
+        statement.order_by(UnitRelation.managing_body_code, Integrator.nif)
+    ):
+        if (code, nif) not in seen:
+            seen.add((code, nif))
+            result.append(((code, name), nif))
+    return result

@@ -1,0 +1,146 @@
+"""Intake rules on both databases, through the submit use case (the SOAP tests repeat the
+protocol-visible ones through zeep): real samples, duplicates, numbering under concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from facturahub.errors import FacturahubError
+from facturahub.services import lookup
+from facturahub.services.intake import IntakePolicy, Submission, submit_invoice
+from facturahub.services.sandbox import init_sandbox
+from facturahub.signatures.certgen import issue
+from facturahub.signatures.xades_sign import sign_invoice
+from facturahub.store.blobs import LocalBlobStore
+from facturahub.store.database import Database
+from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
+
+
+@pytest.fixture
+def sandbox(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        summary = init_sandbox(session, tmp_path / "sandbox", issue("hub"), "http://127.0.0.1:1")
+    with database.unit_of_work() as session:
+        caller = lookup.identify_caller(session, thumbprint=summary["supplier"]["certificate_sha256"])
+    return caller, LocalBlobStore(tmp_path / "blobs")
+
+
+@pytest.fixture(scope="module")
+def signer(shared_data: Path):  # type: ignore[no-untyped-def]
+    p12 = (shared_data / "certs" / "fawno-ACTIVO_EIDAS_CERTIFICADO_PRUEBAS___99999999R.p12").read_bytes()
+    key, certificate, _chain = pkcs12.load_key_and_certificates(p12, b"1234")
+    return certificate, key
+
+
+def _submit(database: Database, sandbox, data: bytes, **policy) -> Invoice:  # type: ignore[no-untyped-def]
+    caller, blobs = sandbox
+    schema = Path(__file__).resolve().parents[3] / "shared" / "data" / "facturae" / "xsd"
+    with database.unit_of_work() as session:
+        invoice = submit_invoice(
+            session,
+            blobs,
+            caller,
+            Submission(data, "f.xsig", "application/xml", "a@b.es"),
+            IntakePolicy(schema_dir=schema, **policy),
+        )
+        session.expunge(invoice)
+        return invoice
+
+
+def _key(call) -> FacturahubError:  # type: ignore[no-untyped-def]
+    with pytest.raises(FacturahubError) as caught:
+        call()
+    return caught.value
+
+
+def test_face_official_test_invoice_is_registered_to_p00000010(database, sandbox, shared_data) -> None:  # type: ignore[no-untyped-def]
+    data = (shared_data / "facturae" / "samples" / "factura-prueba-v1-2-0.xsig").read_bytes()
+    invoice = _submit(database, sandbox, data)
+    assert invoice.registry_number == f"{datetime.now(UTC).year}00000001"
+    assert (invoice.office_code, invoice.managing_body_code, invoice.processing_unit_code) == (
+        "P00000010",
+    ) * 3
+    assert (invoice.status_code, invoice.cancellation_code) == ("1200", "4100")
+    assert sandbox[1].get(invoice.blob_sha256) == data  # byte-identical
+    with database.unit_of_work() as session:
+        events = [(e.flow, e.code) for e in session.query(InvoiceEvent).filter_by(invoice_id=invoice.id)]
+        assert events == [("processing", "1200"), ("cancellation", "4100")]
+        assert session.query(StatusDocument).filter_by(invoice_id=invoice.id).count() == 1
+    again = _key(lambda: _submit(database, sandbox, data))
+    assert again.key == "invoice.duplicate" and again.params["registry_number"] == invoice.registry_number
+
+
+def test_real_samples_are_refused_for_the_right_reason(database, sandbox, shared_data) -> None:  # type: ignore[no-untyped-def]
+    samples = shared_data / "facturae" / "samples"
+    aapp = _key(
+        lambda: _submit(
+            database, sandbox, (samples / "aapp2face-sample-factura-firmada-32v1.xsig").read_bytes()
+        )
+    )
+    assert aapp.key == "facturae.centres_count"
+    oca = _key(lambda: _submit(database, sandbox, (samples / "oca-facturae_01.xsig").read_bytes()))
+    assert oca.key == "xades.certificate_expired_at_signing"
+    assert oca.params["not_after"] and oca.params["signing_time"]
+    gobl = _key(lambda: _submit(database, sandbox, (samples / "gobl-invoice-face.xml").read_bytes()))
+    assert gobl.key == "xades.reference_digest_mismatch" and gobl.params["uri"] is not None
+
+
+@pytest.mark.parametrize("algorithm", ["rsa-sha1", "rsa-sha256", "rsa-sha512"])
+def test_unsigned_samples_signed_by_our_signer_are_accepted(
+    database, sandbox, shared_data, signer, algorithm
+) -> None:  # type: ignore[no-untyped-def]
+    data = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+    signed = sign_invoice(data, signer[0], signer[1], algorithm=algorithm)
+    invoice = _submit(database, sandbox, signed)
+    assert (invoice.office_code, invoice.managing_body_code, invoice.processing_unit_code) == (
+        "DFB0",
+        "020110",
+        "0201",
+    )
+    resigned = sign_invoice(data, signer[0], signer[1], algorithm=algorithm)
+    duplicate = _key(lambda: _submit(database, sandbox, resigned))
+    assert (
+        duplicate.key == "invoice.duplicate"
+        and duplicate.params["registry_number"] == invoice.registry_number
+    )
+    test_cert = _key(
+        lambda: _submit(
+            database,
+            sandbox,
+            sign_invoice(data.replace(b"<InvoiceNumber>", b"<InvoiceNumber>P"), signer[0], signer[1]),
+            production=True,
+        )
+    )
+    assert test_cert.key == "intake.test_certificate"
+
+
+def test_concurrent_submissions_get_distinct_gapless_numbers(database, sandbox, shared_data, signer) -> None:  # type: ignore[no-untyped-def]
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+    assert template.count(b"<InvoiceNumber>") == 1
+    documents = [
+        sign_invoice(template.replace(b"<InvoiceNumber>", f"<InvoiceNumber>C{i}-".encode()), *signer)
+        for i in range(12)
+    ]
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker(chunk: list[bytes]) -> None:
+        for document in chunk:
+            try:
+                numbers.append(_submit(database, sandbox, document).registry_number)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(documents[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    sequence = sorted(int(n[4:]) for n in numbers)
+    assert sequence == list(range(1, 13))
