@@ -133,7 +133,7 @@ def test_concurrent_submissions_get_distinct_gapless_numbers(database, sandbox, 
         for document in chunk:
             try:
                 numbers.append(_submit(database, sandbox, document).registry_number)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(documents[i::4],)) for i in range(4)]
