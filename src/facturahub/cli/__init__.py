@@ -14,6 +14,7 @@ from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.directory import dir3
 from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
+from facturahub.cli.tools import sign_invoice
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,7 +118,7 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
     run_command(obj, action)
 
 
-for group in (user, integrator, delegate, certificate, platform, dir3, notice):
+for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice):
     cli.add_command(group)
 
 

@@ -91,6 +91,10 @@ register_messages(
             "es": "No se puede leer {path}: {detail}",
             "en": "Cannot read {path}: {detail}",
         },
+        "cli.sign_one_identity": {
+            "es": "Indique la identidad de firma: --p12 (con --password) o --cert y --key",
+            "en": "Give the signing identity: --p12 (with --password), or --cert and --key",
+        },
         "cli.lookup_one_reference": {
             "es": "Indique exactamente una referencia: --file, --thumbprint o --issuer con --serial",
             "en": "Give exactly one reference: --file, --thumbprint, or --issuer with --serial",

@@ -1,0 +1,67 @@
+"""Tools for integrators: sign a Facturae invoice (XAdES-EPES, Facturae policy)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from facturahub.cli.context import CLIContext, run_command
+from facturahub.errors import InvalidInput
+from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
+from facturahub.signatures.xades_sign import sign_invoice as sign
+
+pass_obj = click.make_pass_decorator(CLIContext)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
+
+
+@click.command("sign-invoice")
+@click.argument("invoice", type=click.Path(path_type=Path))
+@click.option("--p12", type=click.Path(path_type=Path), help="PKCS#12 (.p12/.pfx) with certificate and key.")
+@click.option("--password", default=None, help="Password of the PKCS#12 or of the PEM key.")
+@click.option("--cert", type=click.Path(path_type=Path), help="PEM certificate (with --key).")
+@click.option("--key", type=click.Path(path_type=Path), help="PEM private key (with --cert).")
+@click.option(
+    "--algorithm",
+    type=click.Choice(["rsa-sha256", "rsa-sha512", "rsa-sha1"]),
+    default="rsa-sha256",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of standard output.")
+@pass_obj
+def sign_invoice(
+    obj: CLIContext,
+    invoice: Path,
+    p12: Path | None,
+    password: str | None,
+    cert: Path | None,
+    key: Path | None,
+    algorithm: str,
+    out: Path | None,
+) -> None:
+    """Sign INVOICE (Facturae XML) with XAdES-EPES and the Facturae signature policy."""
+
+    def action() -> None:
+        if (p12 is None) == (cert is None and key is None) or (p12 is None and (cert is None or key is None)):
+            raise InvalidInput("cli.sign_one_identity")
+        if p12 is not None:
+            certificate, private_key, chain = load_pkcs12(_read(p12), password)
+        else:
+            assert cert is not None and key is not None
+            certificate, private_key = load_pem_cert_and_key(_read(cert), _read(key), password)
+            chain = ()
+        signed = sign(_read(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
+        if out is not None:
+            out.write_bytes(signed)
+        else:
+            sys.stdout.buffer.write(signed)
+            sys.stdout.buffer.flush()
+
+    run_command(obj, action)
