@@ -57,4 +57,12 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
+    _mount_soap(app, hub)
     return app
+
+
+def _mount_soap(app: FastAPI, hub: Hub) -> None:
+    """The SOAP faces (FACe suppliers' service…): POST requests and GET ?wsdl."""
+    from facturahub.soap.routes import soap_routes
+
+    app.router.routes.extend(soap_routes(hub))

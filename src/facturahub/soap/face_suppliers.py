@@ -1,0 +1,251 @@
+"""The suppliers' web service, FACe profile — ``POST /face/facturasspp2`` (protocols.md §2).
+
+Each handler reads its RPC/literal parameters from the verified operation element, calls one use
+case and renders the ``return`` children FACe clients expect.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from facturahub.config import Settings
+from facturahub.domain.lifecycle import Flow
+from facturahub.domain.registry import Capability
+from facturahub.errors import FacturahubError, InvalidInput
+from facturahub.services import intake, invoices
+from facturahub.signatures.wssecurity import WSSPolicy
+from facturahub.soap import envelope as env
+from facturahub.soap import face_codes
+from facturahub.soap.profile import Call, Handler, Outcome, Profile, Result
+from facturahub.soap.wsdl.facturasspp2 import NAMESPACE, facturasspp2_wsdl
+from facturahub.store.models import Invoice
+
+PATH = "/face/facturasspp2"
+CANCELLATION_REQUESTED = "Anulación solicitada correctamente"
+
+
+def _holder(name: str) -> etree._Element:
+    return etree.Element(name, nsmap=None)
+
+
+# --- enviarFactura ------------------------------------------------------------------------------
+
+
+def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
+    request = env.child(operation, "request")
+    if request is None:
+        raise InvalidInput("soap.parameter_missing", name="request")
+    invoice_file = env.child(request, "factura")
+    submission = intake.Submission(
+        invoice=intake.decode_base64(env.text(invoice_file, "factura"), "factura"),
+        file_name=env.text(invoice_file, "nombre") or "",
+        mime=env.text(invoice_file, "mime") or "",
+        email=env.text(request, "correo"),
+        attachments=tuple(
+            intake.Attachment(
+                name=env.text(item, "nombre") or "",
+                mime=env.text(item, "mime") or "",
+                data=intake.decode_base64(env.text(item, "anexo"), f"anexos/anexo[{position}]"),
+            )
+            for position, item in enumerate(env.children(env.child(request, "anexos"), "anexo"), start=1)
+        ),
+    )
+    invoice = intake.submit_invoice(
+        call.session, call.blobs, call.caller, submission, intake_policy(call.settings), now=call.now
+    )
+    factura = _holder("factura")
+    for name, value in (
+        ("numeroRegistro", invoice.registry_number),
+        ("organoGestor", invoice.managing_body_code),
+        ("unidadTramitadora", invoice.processing_unit_code),
+        ("oficinaContable", invoice.office_code),
+        ("identificadorEmisor", invoice.issuer_tax_id),
+        ("numeroFactura", invoice.number),
+        ("serieFactura", invoice.series),
+        ("fechaRecepcion", env.face_time(invoice.received_at)),
+    ):
+        env.element(factura, name, value)
+    return Outcome([factura], tracking_id=invoice.tracking_id)
+
+
+def intake_policy(settings: Settings) -> intake.IntakePolicy:
+    return intake.IntakePolicy(
+        production=settings.is_production,
+        schema_dir=settings.facturae_schema_dir,
+        max_invoice_bytes=settings.max_request_bytes,
+        max_attachments_bytes=settings.max_request_bytes,
+        profile="face",
+    )
+
+
+# --- invoice status -----------------------------------------------------------------------------
+
+
+def _status(call: Call, parent: etree._Element, name: str, invoice: Invoice, flow: Flow) -> None:
+    code = invoice.status_code if flow is Flow.PROCESSING else invoice.cancellation_code
+    holder = env.element(parent, name)
+    env.element(holder, "codigo", code)
+    env.element(holder, "descripcion", invoices.status_texts(code)[1])
+    env.element(holder, "motivo", invoices.latest_reason(call.session, invoice, flow))
+
+
+def _factura_status(call: Call, name: str, number: str, invoice: Invoice | None) -> etree._Element:
+    factura = _holder(name)
+    env.element(factura, "numeroRegistro", number)
+    if invoice is None:
+        env.element(factura, "tramitacion")
+        env.element(factura, "anulacion")
+    else:
+        _status(call, factura, "tramitacion", invoice, Flow.PROCESSING)
+        _status(call, factura, "anulacion", invoice, Flow.CANCELLATION)
+    return factura
+
+
+def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
+    invoice = invoices.get_invoice(call.session, call.caller, env.text(operation, "numeroRegistro"))
+    return Outcome([_factura_status(call, "factura", invoice.registry_number, invoice)])
+
+
+def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
+    numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
+    facturas = _holder("facturas")
+    for number, found in invoices.list_invoices(call.session, call.caller, numbers):
+        item = env.element(facturas, "consultarListadoFactura")
+        if isinstance(found, FacturahubError):
+            result = FACE_ERRORS.business(found, call.language)
+            env.element(item, "codigo", result.code)
+            env.element(item, "descripcion", result.description)
+            item.append(_factura_status(call, "factura", number, None))
+        else:
+            env.element(item, "codigo", face_codes.OK_CODE)
+            env.element(item, "descripcion", face_codes.OK_TEXT)
+            item.append(_factura_status(call, "factura", number, found))
+    return Outcome([facturas])
+
+
+def anular_factura(call: Call, operation: etree._Element) -> Outcome:
+    invoice = invoices.request_cancellation(
+        call.session,
+        call.caller,
+        env.text(operation, "numeroRegistro") or "",
+        env.text(operation, "motivo"),
+        now=call.now,
+    )
+    factura = _holder("factura")
+    env.element(factura, "numeroRegistro", invoice.registry_number)
+    env.element(factura, "mensaje", CANCELLATION_REQUESTED)
+    return Outcome([factura])
+
+
+def consultar_estados(call: Call, operation: etree._Element) -> Outcome:
+    estados = _holder("estados")
+    for name, code, description in invoices.supplier_status_catalogue():
+        estado = env.element(estados, "estado")
+        env.element(estado, "nombre", name)
+        env.element(estado, "codigo", code)
+        env.element(estado, "descripcion", description)
+    return Outcome([estados])
+
+
+# --- directory ----------------------------------------------------------------------------------
+
+
+def _relations(call: Call, administration: str | None) -> Outcome:
+    relaciones = _holder("relaciones")
+    for managing_body, processing_unit, office in invoices.relations(call.session, administration):
+        relacion = env.element(relaciones, "relacion")
+        env.unit(relacion, "organoGestor", *managing_body)
+        env.unit(relacion, "unidadTramitadora", *processing_unit)
+        env.unit(relacion, "oficinaContable", *office)
+    return Outcome([relaciones])
+
+
+def _nifs(call: Call, administration: str | None) -> Outcome:
+    holder = _holder("nifs")
+    for managing_body, nif in invoices.nifs(call.session, administration):
+        info = env.element(holder, "info")
+        env.unit(info, "organoGestor", *managing_body)
+        env.element(info, "nif", nif)
+    return Outcome([holder])
+
+
+def _administrations(call: Call, operation: etree._Element) -> Outcome:
+    holder = _holder("administraciones")
+    for code, name in invoices.administrations(call.session):
+        env.unit(holder, "administracion", code, name)
+    return Outcome([holder])
+
+
+def consultar_unidades(call: Call, operation: etree._Element) -> Outcome:
+    return _relations(call, None)
+
+
+def consultar_unidades_por_administracion(call: Call, operation: etree._Element) -> Outcome:
+    return _relations(call, env.required_text(operation, "codigoDir"))
+
+
+def consultar_nifs(call: Call, operation: etree._Element) -> Outcome:
+    return _nifs(call, None)
+
+
+def consultar_nifs_por_administracion(call: Call, operation: etree._Element) -> Outcome:
+    return _nifs(call, env.required_text(operation, "codigoDir"))
+
+
+# --- the profile --------------------------------------------------------------------------------
+
+
+class FaceErrors:
+    """FACe's codes and texts (:mod:`facturahub.soap.face_codes`)."""
+
+    def fault(self, error: FacturahubError, language: str | None) -> Result:
+        found = face_codes.fault_result(error, language)
+        return Result(found.code, found.description)
+
+    def business(self, error: FacturahubError, language: str | None) -> Result:
+        found = face_codes.business_result(error, language)
+        return Result(found.code, found.description)
+
+    def is_fault(self, error: FacturahubError) -> bool:
+        return face_codes.is_security_fault(error)
+
+    def success(self) -> Result:
+        return Result(face_codes.OK_CODE, face_codes.OK_TEXT)
+
+
+FACE_ERRORS = FaceErrors()
+
+OPERATIONS: dict[str, Handler] = {
+    "enviarFactura": enviar_factura,
+    "consultarFactura": consultar_factura,
+    "consultarListadoFacturas": consultar_listado_facturas,
+    "anularFactura": anular_factura,
+    "consultarEstados": consultar_estados,
+    "consultarUnidades": consultar_unidades,
+    "consultarUnidadesPorAdministracion": consultar_unidades_por_administracion,
+    "consultarNIFs": consultar_nifs,
+    "consultarNIFsPorAdministracion": consultar_nifs_por_administracion,
+    "consultarAdministraciones": _administrations,
+    "consultarAdministracionesRepositorio": _administrations,
+}
+
+
+def face_policy(settings: Settings) -> WSSPolicy:
+    """FACe: Body-only signatures are accepted (FACe's own example); a Timestamp is optional."""
+    return WSSPolicy(
+        require_timestamp=False,
+        require_signed_timestamp=False,
+        clock_skew_seconds=settings.clock_skew_seconds,
+    )
+
+
+FACE_SUPPLIERS = Profile(
+    name="face",
+    path=PATH,
+    namespace=NAMESPACE,
+    capability=Capability.SENDING,
+    operations=OPERATIONS,
+    errors=FACE_ERRORS,
+    wsdl=facturasspp2_wsdl,
+    policy=face_policy,
+)

@@ -1,0 +1,201 @@
+"""One SOAP request, synchronously (run in a worker thread): envelope → WS-Security → caller →
+replay cache → operation, in one unit of work; the answer is built, committed, then signed.
+
+Transactions: the request's unit of work holds the replay-cache row and the operation's changes.
+The operation runs in a SAVEPOINT: a business error (``resultado`` ≠ 0) rolls back only the
+operation, so the signature stays consumed — a verified request is single-use whatever its outcome.
+A security fault or an unexpected error rolls back everything (nothing was done). Nothing is sent
+before the commit succeeds (rule D1).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from cryptography import x509
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from facturahub.config import Settings
+from facturahub.errors import FacturahubError, SecurityError
+from facturahub.services import replay
+from facturahub.services.certificates import find_by_issuer_serial
+from facturahub.services.lookup import CallerIdentity, identify_caller
+from facturahub.signatures.certgen import Identity
+from facturahub.signatures.wssecurity import (
+    CertificateReference,
+    KeyReference,
+    check_envelope,
+    parse_envelope,
+    sign_envelope,
+    verify_request,
+)
+from facturahub.soap import envelope as env
+from facturahub.soap import messages as _messages  # noqa: F401  (registers the catalog)
+from facturahub.soap.profile import Call, Outcome, Profile
+from facturahub.store.blobs import BlobStore
+from facturahub.store.database import Database
+
+log = logging.getLogger("facturahub.soap")
+
+
+class HubParts(Protocol):
+    """What the SOAP faces use of :class:`facturahub.app.Hub` (read-only)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def blobs(self) -> BlobStore: ...
+
+    @property
+    def identity(self) -> Identity: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    tracking_id: str
+
+
+def new_tracking_id() -> str:
+    return uuid.uuid4().hex
+
+
+class _Resolver:
+    """``resolve_key`` for :func:`verify_request`: the registered certificate named by the message.
+    Authorisation problems (expired, unassigned, no capability…) are deferred until the signature
+    has verified, so that an unsigned request learns nothing but "not registered"."""
+
+    def __init__(self, session: Session, profile: Profile, now: datetime) -> None:
+        self.session, self.profile, self.now = session, profile, now
+        self.caller: CallerIdentity | None = None
+        self.deferred: FacturahubError | None = None
+
+    def __call__(self, reference: KeyReference) -> x509.Certificate | None:
+        capability, now = self.profile.capability, self.now
+        try:
+            if isinstance(reference, CertificateReference):
+                self.caller = identify_caller(self.session, der=reference.der, capability=capability, now=now)
+            else:
+                self.caller = identify_caller(
+                    self.session,
+                    issuer=reference.issuer,
+                    serial=reference.serial,
+                    capability=capability,
+                    now=now,
+                )
+            return x509.load_der_x509_certificate(self.caller.certificate_der)
+        except FacturahubError as error:
+            if error.key == "caller.certificate_unknown":
+                raise
+            self.deferred = error
+        if isinstance(reference, CertificateReference):
+            return reference.certificate
+        row = find_by_issuer_serial(self.session, reference.issuer, reference.serial)
+        return x509.load_der_x509_certificate(row.der) if row is not None else None
+
+
+class Pipeline:
+    def __init__(self, hub: HubParts, profile: Profile) -> None:
+        self.hub, self.profile = hub, profile
+
+    @property
+    def language(self) -> str:
+        return self.hub.settings.language
+
+    def process(self, data: bytes) -> Answer:
+        tracking_id = new_tracking_id()
+        now = datetime.now(UTC)
+        try:
+            root = parse_envelope(data, max_bytes=self.hub.settings.max_request_bytes)
+            check_envelope(root)
+        except FacturahubError as error:
+            return self.fault(error, tracking_id)
+        try:
+            with self.hub.database.unit_of_work() as session:
+                response = self._within(session, root, tracking_id, now)
+        except FacturahubError as error:
+            return self.fault(error, tracking_id)
+        except Exception:
+            log.exception("soap request failed", extra={"tracking_id": tracking_id})
+            return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
+        return Answer(200, self.sign(response), tracking_id)
+
+    def _within(
+        self, session: Session, root: etree._Element, tracking_id: str, now: datetime
+    ) -> etree._Element:
+        resolver = _Resolver(session, self.profile, now)
+        verified = verify_request(
+            root,
+            self.profile.policy(self.hub.settings),
+            now,
+            resolve_key=resolver,
+            max_bytes=self.hub.settings.max_request_bytes,
+        )
+        if resolver.deferred is not None:
+            raise resolver.deferred
+        if resolver.caller is None:  # pragma: no cover - verify_request always resolves
+            raise SecurityError("wss.key_unresolvable", reference="?")
+        operation = etree.QName(verified.operation)
+        handler = self.profile.operations.get(operation.localname)
+        if handler is None or operation.namespace != self.profile.namespace:
+            raise SecurityError("soap.operation_unknown", operation=operation.text)
+        replay.remember_signature(session, verified.replay_key, verified.replay_expires, now)
+        call = Call(
+            session=session,
+            blobs=self.hub.blobs,
+            settings=self.hub.settings,
+            caller=resolver.caller,
+            now=now,
+            tracking_id=tracking_id,
+            language=self.language,
+        )
+        name = operation.localname
+        try:
+            with session.begin_nested():
+                outcome = handler(call, verified.operation)
+        except FacturahubError as error:
+            if self.profile.errors.is_fault(error):
+                raise
+            log.info(
+                "soap %s refused: %s", name, error.key, extra={"tracking_id": tracking_id, "key": error.key}
+            )
+            return self.business_error(name, error, tracking_id)
+        log.info("soap %s ok", name, extra={"tracking_id": tracking_id})
+        return self.success(name, outcome, tracking_id)
+
+    # --- answers --------------------------------------------------------------------------------
+
+    def success(self, operation: str, outcome: Outcome, tracking_id: str) -> etree._Element:
+        envelope, returned = env.response_envelope(self.profile.namespace, operation)
+        ok = self.profile.errors.success()
+        env.resultado(returned, ok.code, ok.description, outcome.tracking_id or tracking_id)
+        for element in outcome.elements:
+            returned.append(element)
+        return envelope
+
+    def business_error(self, operation: str, error: FacturahubError, tracking_id: str) -> etree._Element:
+        envelope, returned = env.response_envelope(self.profile.namespace, operation)
+        result = self.profile.errors.business(error, self.language)
+        env.resultado(returned, result.code, result.description, tracking_id)
+        return envelope
+
+    def fault(self, error: FacturahubError, tracking_id: str, status: int = 500) -> Answer:
+        result = self.profile.errors.fault(error, self.language)
+        side = "Server" if error.key == "soap.internal_error" else "Client"
+        log.info("soap fault %s: %s", result.code, error.key, extra={"tracking_id": tracking_id})
+        fault = env.fault_envelope(side, f"{tracking_id} - {result.code} - {result.description}")
+        return Answer(status, self.sign(fault), tracking_id)
+
+    def sign(self, envelope: etree._Element) -> bytes:
+        identity = self.hub.identity
+        return sign_envelope(envelope, identity.certificate, identity.private_key, now=datetime.now(UTC))

@@ -1,0 +1,71 @@
+"""What a SOAP service profile is made of: its namespace, WS-Security policy, the capability its
+callers need, its operations, its error-to-code mapping and its WSDL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from facturahub.config import Settings
+from facturahub.domain.registry import Capability
+from facturahub.errors import FacturahubError
+from facturahub.services.lookup import CallerIdentity
+from facturahub.signatures.wssecurity import WSSPolicy
+from facturahub.store.blobs import BlobStore
+
+
+@dataclass(frozen=True)
+class Call:
+    """Everything an operation handler may use: one unit of work, the verified caller."""
+
+    session: Session
+    blobs: BlobStore
+    settings: Settings
+    caller: CallerIdentity
+    now: datetime  # aware UTC
+    tracking_id: str
+    language: str
+
+
+@dataclass
+class Outcome:
+    """A successful operation: the elements after ``resultado`` inside ``return``."""
+
+    elements: list[etree._Element] = field(default_factory=list)
+    tracking_id: str | None = None  # overrides the request's tracking id (e.g. the invoice's)
+
+
+Handler = Callable[[Call, etree._Element], Outcome]
+
+
+@dataclass(frozen=True)
+class Result:
+    code: str
+    description: str
+
+
+class ErrorMapper(Protocol):
+    def fault(self, error: FacturahubError, language: str | None) -> Result: ...
+
+    def business(self, error: FacturahubError, language: str | None) -> Result: ...
+
+    def is_fault(self, error: FacturahubError) -> bool: ...
+
+    def success(self) -> Result: ...
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str  # "face" / "efact" / "face-rcf"
+    path: str  # "/face/facturasspp2"
+    namespace: str
+    capability: Capability
+    operations: Mapping[str, Handler]
+    errors: ErrorMapper
+    wsdl: Callable[[str], bytes]  # service address → WSDL bytes
+    policy: Callable[[Settings], WSSPolicy]

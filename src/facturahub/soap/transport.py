@@ -1,0 +1,80 @@
+"""SOAP 1.1 over HTTP: the ASGI side of a service profile.
+
+``POST <path>``: the body is capped (``max_request_bytes``: Content-Length checked first, then the
+stream is counted when there is none), ``Content-Type`` must be ``text/xml`` (any charset),
+``SOAPAction`` is ignored (quoted, unquoted or absent: dispatch is on the signed Body, rule S6).
+``GET <path>?wsdl`` serves the profile's WSDL with the address it is served from. Blocking work
+(database, cryptography) runs in Starlette's threadpool.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from facturahub.errors import SecurityError
+from facturahub.soap.pipeline import Answer, HubParts, Pipeline, new_tracking_id
+
+XML_CONTENT_TYPE = "text/xml; charset=UTF-8"
+ACCEPTED_MEDIA_TYPES = frozenset({"text/xml"})
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+class SOAPEndpoint:
+    """The POST/GET handler of one profile."""
+
+    def __init__(self, hub: HubParts, pipeline: Pipeline) -> None:
+        self.hub, self.pipeline = hub, pipeline
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            return await self.wsdl(request)
+        limit = self.hub.settings.max_request_bytes
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in ACCEPTED_MEDIA_TYPES:
+            error = SecurityError("soap.content_type", content_type=request.headers.get("content-type", ""))
+            return await self._fault(error, 415)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            return await self._fault(SecurityError("soap.request_too_large", limit=limit), 413)
+        try:
+            body = await _read_capped(request, limit)
+        except RequestTooLarge:
+            return await self._fault(SecurityError("soap.request_too_large", limit=limit), 413)
+        answer = await run_in_threadpool(self.pipeline.process, body)
+        return _response(answer)
+
+    async def wsdl(self, request: Request) -> Response:
+        if "wsdl" not in {key.lower() for key in request.query_params}:
+            return PlainTextResponse("SOAP 1.1 service: POST a signed request, or GET ?wsdl\n", 404)
+        public = self.hub.settings.public_url
+        address = f"{public.rstrip('/')}{request.url.path}" if public else str(request.url.replace(query=""))
+        document = self.pipeline.profile.wsdl(address)
+        return Response(document, media_type=XML_CONTENT_TYPE)
+
+    async def _fault(self, error: SecurityError, status: int) -> Response:
+        tracking_id = new_tracking_id()
+        answer = await run_in_threadpool(self.pipeline.fault, error, tracking_id, status)
+        return _response(answer)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    received = bytearray()
+    async for chunk in request.stream():
+        received.extend(chunk)
+        if len(received) > limit:
+            raise RequestTooLarge
+    return bytes(received)
+
+
+def _response(answer: Answer) -> Response:
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=XML_CONTENT_TYPE,
+        headers={"X-Tracking-Id": answer.tracking_id},
+    )

@@ -1,0 +1,1 @@
+"""facturahub's own WSDLs, built from code (wire-compatible with the services they copy)."""

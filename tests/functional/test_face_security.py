@@ -1,0 +1,219 @@
+"""Transport and WS-Security rules of the FACe suppliers' service through real HTTP (security.md
+S1, S2, S3, S5, S6, X3; protocols.md §1 and §1.1): envelope faults 101-104, signature faults 100,
+unregistered or misused certificates 300, the interop variants real clients send, and every
+response (faults included) signed with the hub's certificate."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta, timezone
+
+import httpx
+import pytest
+from lxml import etree
+from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub
+from tests.functional.soap_client import SOAP, face_payload, fixture_identity, post, zeep_signed
+from tests.unit.signatures.wss_fixtures import handbuilt_request
+
+from facturahub.signatures.dsig_algorithms import C14N_10, RSA_SHA512, SHA512
+
+__all__ = ["face_hub"]
+
+ESTADOS = face_payload("consultarEstados")
+
+
+def _fault(face_hub: FaceHub, body: bytes, code: str, **options: object) -> str:
+    answer = post(face_hub.endpoint, body, face_hub.hub_cert_pem, **options)  # type: ignore[arg-type]
+    assert answer.operation == "Fault", answer.body.decode()
+    assert answer.status == 500
+    tracking, found, message = (answer.fault_string or "").split(" - ", 2)
+    assert len(tracking) == 32 and found == code, answer.fault_string
+    return message
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "words"),
+    [
+        (b"", "101", "vacía"),
+        (b"   \n", "101", "vacía"),
+        (b"<foo/>", "102", "SOAP Envelope"),
+        (b"not xml at all", "102", "SOAP Envelope"),
+        (f'<s:Envelope xmlns:s="{SOAP}"><s:Header/></s:Envelope>'.encode(), "103", "SOAP Body"),
+        (f'<s:Envelope xmlns:s="{SOAP}"><s:Body/></s:Envelope>'.encode(), "104", "SOAP Header"),
+        (f'<s:Envelope xmlns:s="{SOAP}"><s:Header/><s:Body/></s:Envelope>'.encode(), "100", "wsse:Security"),
+    ],
+)
+def test_envelope_faults_are_signed_soap_faults(
+    face_hub: FaceHub, body: bytes, code: str, words: str
+) -> None:
+    assert words in _fault(face_hub, body, code)
+
+
+def test_doctype_is_refused_before_anything_else(face_hub: FaceHub) -> None:
+    body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    message = _fault(face_hub, body, "102")
+    assert "passwd" not in message and "root:" not in message
+
+
+def test_content_type_and_soap_action_variants(face_hub: FaceHub) -> None:
+    for content_type, action in [
+        ("text/xml", None),
+        ('text/xml; charset="utf-8"', '"https://webservice.face.gob.es#consultarEstados"'),
+        ("text/xml;charset=UTF-8", "https://webservice.face.gob.es#consultarEstados"),
+        ("TEXT/XML", ""),
+    ]:
+        answer = post(
+            face_hub.endpoint,
+            zeep_signed(ESTADOS, face_hub.supplier),
+            face_hub.hub_cert_pem,
+            content_type=content_type,
+            soap_action=action,
+        )
+        assert answer.status == 200 and answer.operation == "consultarEstadosResponse"
+        assert answer.result()[0] == "0"
+    refused = post(
+        face_hub.endpoint,
+        zeep_signed(ESTADOS, face_hub.supplier),
+        face_hub.hub_cert_pem,
+        content_type="application/json",
+    )
+    assert refused.status == 415 and "application/json" in (refused.fault_string or "")
+
+
+def test_s6_soap_action_naming_another_operation_is_ignored(face_hub: FaceHub) -> None:
+    answer = post(
+        face_hub.endpoint,
+        zeep_signed(ESTADOS, face_hub.supplier),
+        face_hub.hub_cert_pem,
+        soap_action='"https://webservice.face.gob.es#anularFactura"',
+    )
+    assert answer.operation == "consultarEstadosResponse" and answer.result()[0] == "0"
+
+
+def test_s2_the_same_envelope_twice_is_a_replay(face_hub: FaceHub) -> None:
+    body = zeep_signed(ESTADOS, face_hub.supplier)
+    first = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert first.status == 200 and first.result()[0] == "0"
+    message = _fault(face_hub, body, "100")
+    assert "ya se recibió" in message
+
+
+def test_s2_a_request_refused_with_a_business_error_is_still_consumed(face_hub: FaceHub) -> None:
+    body = zeep_signed(
+        face_payload("consultarFactura", "<numeroRegistro>209900000077</numeroRegistro>"), face_hub.supplier
+    )
+    first = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert first.result()[0] == "303"
+    assert post(face_hub.endpoint, body, face_hub.hub_cert_pem).fault_code == "100"
+
+
+def test_s3_expired_and_future_messages(face_hub: FaceHub) -> None:
+    expired = _fault(face_hub, zeep_signed(ESTADOS, face_hub.supplier, offset=timedelta(hours=-1)), "100")
+    assert "caduc" in expired and "hora del servidor" in expired
+    future = _fault(face_hub, zeep_signed(ESTADOS, face_hub.supplier, offset=timedelta(hours=1)), "100")
+    assert "futuro" in future
+
+
+def test_s1_signed_body_moved_into_the_header_and_replaced(face_hub: FaceHub) -> None:
+    root = etree.fromstring(zeep_signed(ESTADOS, face_hub.supplier))
+    body = root.find(f"{{{SOAP}}}Body")
+    header = root.find(f"{{{SOAP}}}Header")
+    assert body is not None and header is not None
+    wrapper = etree.SubElement(header, "{urn:attacker}Wrapper")
+    wrapper.append(copy.deepcopy(body))
+    for child in list(body):
+        body.remove(child)
+    body.append(
+        etree.fromstring(
+            face_payload("anularFactura", "<numeroRegistro>1</numeroRegistro><motivo>x</motivo>")
+        )
+    )
+    _fault(face_hub, etree.tostring(root), "100")
+
+
+def test_tampered_body_is_100(face_hub: FaceHub) -> None:
+    signed = zeep_signed(
+        face_payload("consultarFactura", "<numeroRegistro>209900000001</numeroRegistro>"), face_hub.supplier
+    )
+    message = _fault(face_hub, signed.replace(b"209900000001", b"209900000002"), "100")
+    assert "no coincide" in message
+
+
+def test_s5_unregistered_certificate_is_300(face_hub: FaceHub) -> None:
+    from facturahub.signatures.certgen import issue
+
+    stranger = issue("facturahub tests stranger", tax_id="B00000018")
+    message = _fault(face_hub, zeep_signed(ESTADOS, stranger), "300")
+    assert (
+        "no está dado de alta" in message and "no está registrado" in message and stranger.sha256 in message
+    )
+
+
+def test_s5_platform_without_sending_capability_is_300(face_hub: FaceHub) -> None:
+    message = _fault(face_hub, zeep_signed(ESTADOS, face_hub.registry), "300")
+    assert "sandbox-rcf" in message or "sending" in message
+
+
+def test_unknown_operation_is_a_fault(face_hub: FaceHub) -> None:
+    message = _fault(
+        face_hub, zeep_signed(face_payload("enviarListadoFacturasOffLine"), face_hub.supplier), "001"
+    )
+    assert "enviarListadoFacturasOffLine" in message
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"signature_method": RSA_SHA512, "digest_method": SHA512, "transforms": None},
+        {"timestamp": "first"},
+        {"timestamp": "last", "signature_before_token": False},
+        {"zone": timezone(timedelta(hours=2))},
+        {"c14n_prefixes": "soapenv wsse", "transform_prefixes": "soapenv"},
+        {"c14n": C14N_10},
+        {"timestamp": None},
+        # a Body-only signature is deterministic (RSA PKCS#1 v1.5): identical requests would be
+        # replays of each other, so this one differs from the previous by its Id attribute
+        {"sign_timestamp": False, "id_attribute": "plain"},
+        {"id_attribute": "plain"},
+        {"key_reference": "issuer-serial"},
+    ],
+    ids=[
+        "rsa-sha512-no-transforms",
+        "timestamp-first",
+        "timestamp-last-token-first",
+        "plus-0200",
+        "inclusive-prefixes",
+        "inclusive-c14n",
+        "body-only-no-timestamp",
+        "timestamp-unsigned",
+        "unqualified-id-signed-timestamp",
+        "x509-issuer-serial",
+    ],
+)
+def test_interop_variants_are_accepted(face_hub: FaceHub, variant: dict[str, object]) -> None:
+    body = handbuilt_request(fixture_identity(face_hub.supplier), created=datetime.now(UTC), **variant)  # type: ignore[arg-type]
+    answer = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert answer.status == 200, answer.fault_string
+    assert answer.operation == "consultarFacturaResponse"
+    assert answer.result()[0] == "303"  # the request was accepted; that invoice is not ours
+
+
+def test_x3_body_cap_with_and_without_content_length(face_hub: FaceHub) -> None:
+    oversized = b" " * (MAX_REQUEST_BYTES + 1)
+    answer = post(face_hub.endpoint, oversized, face_hub.hub_cert_pem)
+    assert answer.status == 413 and answer.fault_code == "001"
+
+    def chunks() -> object:
+        for _ in range(MAX_REQUEST_BYTES // 65536 + 2):
+            yield b" " * 65536
+
+    streamed = post(face_hub.endpoint, b"", face_hub.hub_cert_pem, content=chunks())
+    assert streamed.status == 413 and str(MAX_REQUEST_BYTES) in (streamed.fault_string or "")
+    at_limit = zeep_signed(ESTADOS, face_hub.supplier)
+    padded = at_limit + b" " * (MAX_REQUEST_BYTES - len(at_limit))
+    assert len(padded) == MAX_REQUEST_BYTES
+    assert post(face_hub.endpoint, padded, face_hub.hub_cert_pem).result()[0] == "0"
+
+
+def test_get_without_wsdl_is_not_a_service_call(face_hub: FaceHub) -> None:
+    assert httpx.get(face_hub.endpoint, timeout=30).status_code == 404
