@@ -10,6 +10,7 @@ in-process on all cores. Prints figures and, last, one machine-readable line.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import tempfile
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from bench.hub import postgres_database, running_hub
@@ -41,8 +43,6 @@ def _verify_chunk(args: tuple[list[bytes], bytes]) -> int:
         verified = verify_request(message, WSSPolicy(), now, resolve_key=lambda _r: certificate)
         encoded = verified.operation.find("request/factura/factura")
         assert encoded is not None and encoded.text
-        import base64
-
         verify_invoice_signature(base64.b64decode(encoded.text))
     return len(messages)
 
@@ -123,11 +123,7 @@ def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, 
         list_times = list_latency(url, listing)
         floor = verification_floor(
             messages,
-            certificate.public_bytes(
-                __import__(
-                    "cryptography.hazmat.primitives.serialization"
-                ).hazmat.primitives.serialization.Encoding.DER
-            ),
+            certificate.public_bytes(Encoding.DER),
             os.cpu_count() or 1,
         )
         figures = {
@@ -143,7 +139,8 @@ def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, 
             f"request ~{size / 1024:.1f} KB"
         )
         print(
-            f"[{hub.engine}] end-to-end {per_s:.1f} invoices/s; floor {floor:.1f}/s; ratio {per_s / floor:.2f}; "
+            f"[{hub.engine}] end-to-end {per_s:.1f} invoices/s; floor {floor:.1f}/s; "
+            f"ratio {per_s / floor:.2f}; "
             f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms; "
             f"list500 p50 {figures['list500_p50_ms']:.1f} ms"
         )
