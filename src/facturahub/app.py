@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from facturahub import __version__
-from facturahub.config import Settings
+from facturahub.config import Settings, load_settings
 from facturahub.services.hub_identity import load_hub_identity
 from facturahub.signatures.certgen import Identity
 from facturahub.store.blobs import LocalBlobStore
@@ -34,6 +34,11 @@ def build_hub(settings: Settings) -> Hub:
         blobs=LocalBlobStore(settings.effective_blob_dir),
         identity=load_hub_identity(settings),
     )
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker process: settings from the ``FACTURAHUB_*`` environment."""
+    return create_app(load_settings())
 
 
 def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:

@@ -53,6 +53,13 @@ class Settings(BaseModel):
     facturae_schema_dir: Path | None = None
     max_request_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     clock_skew_seconds: int = Field(default=300, ge=0)
+    workers: int | None = Field(
+        default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
+    )
+
+    @property
+    def effective_workers(self) -> int:
+        return self.workers or max(1, min(os.cpu_count() or 1, 8))
 
     @property
     def effective_database_url(self) -> str:
@@ -134,3 +141,9 @@ register_messages(
         },
     }
 )
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings as ``FACTURAHUB_*`` variables, for worker processes that rebuild them."""
+    values = settings.model_dump(exclude_none=True)
+    return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in values.items()}

@@ -200,3 +200,25 @@ def test_production_mode_loads_a_configured_pkcs12(tmp_path: Path, shared_data: 
     with pytest.raises(ConfigurationError) as caught:
         load_hub_identity(keyless)
     assert "no private key" in caught.value.message("en")
+
+
+def test_serve_with_several_workers(migrated_url: str, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FACTURAHUB_DATABASE_URL": migrated_url,
+        "FACTURAHUB_DATA_DIR": str(tmp_path / "var"),
+        "FACTURAHUB_PORT": str(port),
+    }
+    env.pop("FACTURAHUB_CONFIG", None)
+    server = subprocess.Popen(
+        [FACTURAHUB, "serve", "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert _wait_for_health(port, server)["status"] == "ok"
+        answers = {httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code for _ in range(10)}
+        assert answers == {200}
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "(2 workers)" in output and output.count("Started server process") >= 2

@@ -5,11 +5,13 @@ non-zero exit code and a one-line reason on standard error."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from facturahub.cli.client import client
 from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.directory import dir3
 from facturahub.cli.output import emit
@@ -41,18 +43,37 @@ def cli(
 @cli.command()
 @click.option("--host", default=None, help="Listen address (FACTURAHUB_HOST).")
 @click.option("--port", type=int, default=None, help="Listen port (FACTURAHUB_PORT).")
+@click.option(
+    "--workers", type=int, default=None, help="Worker processes (FACTURAHUB_WORKERS; default: cores)."
+)
 @click.pass_obj
-def serve(obj: CLIContext, host: str | None, port: int | None) -> None:
+def serve(obj: CLIContext, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the hub over HTTP."""
     import uvicorn
 
     from facturahub.app import create_app
+    from facturahub.config import settings_environment
+    from facturahub.services.hub_identity import load_hub_identity
 
     def action() -> None:
-        settings = obj.settings(host=host, port=port)
-        app = create_app(settings)
-        click.echo(f"facturahub {settings.mode.value} on {settings.effective_public_url}", err=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        settings = obj.settings(host=host, port=port, workers=workers)
+        count = settings.workers
+        click.echo(
+            f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
+        )
+        if count == 1:
+            uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+            return
+        load_hub_identity(settings)  # create the sandbox identity once, before the workers race for it
+        os.environ.update(settings_environment(settings))
+        uvicorn.run(
+            "facturahub.app:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=count,
+            log_level="info",
+        )
 
     run_command(obj, action)
 
@@ -118,7 +139,7 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
     run_command(obj, action)
 
 
-for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice):
+for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice, client):
     cli.add_command(group)
 
 
