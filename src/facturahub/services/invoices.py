@@ -81,6 +81,21 @@ def latest_reason(session: Session, invoice: Invoice, flow: Flow) -> str | None:
     return session.scalar(statement)
 
 
+def latest_reasons(session: Session, invoice_ids: list[int]) -> dict[tuple[int, str], str | None]:
+    """The latest reason of each flow for many invoices, in one query (listings of up to 500)."""
+    reasons: dict[tuple[int, str], str | None] = {}
+    if not invoice_ids:
+        return reasons
+    statement = (
+        select(InvoiceEvent.invoice_id, InvoiceEvent.flow, InvoiceEvent.reason)
+        .where(InvoiceEvent.invoice_id.in_(invoice_ids))
+        .order_by(InvoiceEvent.id)
+    )
+    for invoice_id, flow, reason in session.execute(statement):
+        reasons[(invoice_id, flow)] = reason
+    return reasons
+
+
 def request_cancellation(
     session: Session,
     caller: CallerIdentity,

@@ -81,45 +81,51 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
 # --- invoice status -----------------------------------------------------------------------------
 
 
-def _status(call: Call, parent: etree._Element, name: str, invoice: Invoice, flow: Flow) -> None:
+Reasons = dict[tuple[int, str], str | None]
+
+
+def _status(parent: etree._Element, name: str, invoice: Invoice, flow: Flow, reasons: Reasons) -> None:
     code = invoice.status_code if flow is Flow.PROCESSING else invoice.cancellation_code
     holder = env.element(parent, name)
     env.element(holder, "codigo", code)
     env.element(holder, "descripcion", invoices.status_texts(code)[1])
-    env.element(holder, "motivo", invoices.latest_reason(call.session, invoice, flow))
+    env.element(holder, "motivo", reasons.get((invoice.id, flow.value)))
 
 
-def _factura_status(call: Call, name: str, number: str, invoice: Invoice | None) -> etree._Element:
+def _factura_status(name: str, number: str, invoice: Invoice | None, reasons: Reasons) -> etree._Element:
     factura = _holder(name)
     env.element(factura, "numeroRegistro", number)
     if invoice is None:
         env.element(factura, "tramitacion")
         env.element(factura, "anulacion")
     else:
-        _status(call, factura, "tramitacion", invoice, Flow.PROCESSING)
-        _status(call, factura, "anulacion", invoice, Flow.CANCELLATION)
+        _status(factura, "tramitacion", invoice, Flow.PROCESSING, reasons)
+        _status(factura, "anulacion", invoice, Flow.CANCELLATION, reasons)
     return factura
 
 
 def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
     invoice = invoices.get_invoice(call.session, call.caller, env.text(operation, "numeroRegistro"))
-    return Outcome([_factura_status(call, "factura", invoice.registry_number, invoice)])
+    reasons = invoices.latest_reasons(call.session, [invoice.id])
+    return Outcome([_factura_status("factura", invoice.registry_number, invoice, reasons)])
 
 
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
     numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
     facturas = _holder("facturas")
-    for number, found in invoices.list_invoices(call.session, call.caller, numbers):
+    listed = invoices.list_invoices(call.session, call.caller, numbers)
+    reasons = invoices.latest_reasons(call.session, [f.id for _n, f in listed if isinstance(f, Invoice)])
+    for number, found in listed:
         item = env.element(facturas, "consultarListadoFactura")
         if isinstance(found, FacturahubError):
             result = FACE_ERRORS.business(found, call.language)
             env.element(item, "codigo", result.code)
             env.element(item, "descripcion", result.description)
-            item.append(_factura_status(call, "factura", number, None))
+            item.append(_factura_status("factura", number, None, reasons))
         else:
             env.element(item, "codigo", face_codes.OK_CODE)
             env.element(item, "descripcion", face_codes.OK_TEXT)
-            item.append(_factura_status(call, "factura", number, found))
+            item.append(_factura_status("factura", number, found, reasons))
     return Outcome([facturas])
 
 
