@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -290,15 +291,22 @@ def _refuse_duplicates(
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9\-_.+]")
+MAX_NAME = 70
+
+
+def _clean(text: str) -> str:
+    """Spaces become ``_``, accents are dropped (``ó`` → ``o``), anything else outside
+    ``[A-Za-z0-9-_.+]`` is removed."""
+    decomposed = unicodedata.normalize("NFKD", text.replace(" ", "_"))
+    return _UNSAFE.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def sanitise_name(name: str, position: int) -> str:
-    """eFACT attachment names: ``[A-Za-z0-9-_.+]`` only, cut to 70 characters, ``_N`` (position)
-    before the extension."""
+    """eFACT attachment names: cleaned to ``[A-Za-z0-9-_.+]``, the name cut to 70 characters, and
+    ``_N`` (its position) added before the extension."""
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
-    clean_stem = _UNSAFE.sub("", stem) or "anexo"
-    clean_extension = _UNSAFE.sub("", extension)
-    suffix = f"_{position}" + (f".{clean_extension}" if clean_extension else "")
-    return clean_stem[: max(1, 70 - len(suffix))] + suffix
+    clean_stem = _clean(stem)[:MAX_NAME] or "anexo"
+    clean_extension = _clean(extension)
+    return f"{clean_stem}_{position}" + (f".{clean_extension}" if clean_extension else "")

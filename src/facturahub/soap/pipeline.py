@@ -177,8 +177,10 @@ class Pipeline:
 
     def success(self, operation: str, outcome: Outcome, tracking_id: str) -> etree._Element:
         envelope, returned = env.response_envelope(self.profile.namespace, operation)
-        ok = self.profile.errors.success()
-        env.resultado(returned, ok.code, ok.description, outcome.tracking_id or tracking_id)
+        if not outcome.bare:
+            ok = self.profile.errors.success()
+            holder = env.resultado(returned, ok.code, ok.description, outcome.tracking_id or tracking_id)
+            holder.extend(outcome.result_extra)
         for element in outcome.elements:
             returned.append(element)
         return envelope

@@ -38,6 +38,10 @@ class Outcome:
 
     elements: list[etree._Element] = field(default_factory=list)
     tracking_id: str | None = None  # overrides the request's tracking id (e.g. the invoice's)
+    # appended inside the standard ``resultado``, after ``codigoSeguimiento`` (eFACT consultarFactura)
+    result_extra: list[etree._Element] = field(default_factory=list)
+    # True: ``elements`` are the whole content of ``return``, no standard ``resultado`` (eFACT downloads)
+    bare: bool = False
 
 
 Handler = Callable[[Call, etree._Element], Outcome]

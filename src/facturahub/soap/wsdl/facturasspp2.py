@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 from facturahub.soap.wsdl.builder import (
     STRING,
@@ -168,6 +168,6 @@ DESCRIPTION = ServiceDescription(
 )
 
 
-@cache
+@lru_cache(maxsize=32)  # bounded: the address comes from the request's Host
 def facturasspp2_wsdl(address: str) -> bytes:
     return build_wsdl(DESCRIPTION, address)

@@ -1,0 +1,291 @@
+"""The suppliers' web service, eFACT profile — ``POST /efact/sspp`` (protocols.md §3; contract
+``ws-proveedores-SOAP.md`` with ``anularFactura``).
+
+The invoice operations (``enviarFactura``, ``consultarFactura``, ``consultarListadoFacturas``,
+``consultarEstados``, ``anularFactura``) have FACe's shapes and codes; ``consultarFactura`` adds
+``resultado/registroAdministrativo``. eFACT's intake differs from FACe's: at most 5 attachments
+and 8 MB in total, eFACT's MIME list, and attachment names sanitised (``[A-Za-z0-9-_.+]``, 70
+characters, ``_N`` position suffix). A signed ``wsu:Timestamp`` is mandatory.
+
+The three status-download operations answer ``return{resultado, observaciones,
+ficheroResultante}``: ``resultado`` ``0`` with the base64 ZIP, or ``1`` with the reason in
+``observaciones`` (:mod:`facturahub.soap.efact_codes`). Each runs its use case in a SAVEPOINT of
+its own, so an error leaves nothing behind while the request's signature stays consumed.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+
+from lxml import etree
+
+from facturahub.config import Settings
+from facturahub.domain.lifecycle import Flow
+from facturahub.domain.registry import Capability
+from facturahub.errors import FacturahubError, InvalidInput
+from facturahub.services import intake, invoices, status_downloads
+from facturahub.signatures.wssecurity import WSSPolicy
+from facturahub.soap import efact_codes
+from facturahub.soap import envelope as env
+from facturahub.soap.efact_codes import EFACT_ERRORS
+from facturahub.soap.profile import Call, Handler, Outcome, Profile
+from facturahub.soap.wsdl.efact_sspp import NAMESPACE, efact_sspp_wsdl
+from facturahub.store.models import Invoice
+
+PATH = "/efact/sspp"
+CANCELLATION_REQUESTED = "Anulación solicitada correctamente"
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENTS_BYTES = 8 * 1024 * 1024
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+log = logging.getLogger("facturahub.soap")
+
+
+def _holder(name: str) -> etree._Element:
+    return etree.Element(name, nsmap=None)
+
+
+# --- enviarFactura ------------------------------------------------------------------------------
+
+
+def intake_policy(settings: Settings) -> intake.IntakePolicy:
+    """eFACT: ≤ 5 attachments, ≤ 8 MB in total (never more than a request may carry), eFACT's
+    MIME types, names sanitised."""
+    return intake.IntakePolicy(
+        production=settings.is_production,
+        schema_dir=settings.facturae_schema_dir,
+        max_invoice_bytes=settings.max_request_bytes,
+        max_attachments=MAX_ATTACHMENTS,
+        max_attachments_bytes=min(MAX_ATTACHMENTS_BYTES, settings.max_request_bytes),
+        profile="efact",
+        sanitise_attachment_names=True,
+        attachment_mimes=intake.EFACT_ATTACHMENT_MIMES,
+    )
+
+
+def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
+    request = env.child(operation, "request")
+    if request is None:
+        raise InvalidInput("soap.parameter_missing", name="request")
+    invoice_file = env.child(request, "factura")
+    submission = intake.Submission(
+        invoice=intake.decode_base64(env.text(invoice_file, "factura"), "factura"),
+        file_name=env.text(invoice_file, "nombre") or "",
+        mime=env.text(invoice_file, "mime") or "",
+        email=env.text(request, "correo"),
+        attachments=tuple(
+            intake.Attachment(
+                name=env.text(item, "nombre") or "",
+                mime=env.text(item, "mime") or "",
+                data=intake.decode_base64(env.text(item, "anexo"), f"anexos/anexo[{position}]"),
+            )
+            for position, item in enumerate(env.children(env.child(request, "anexos"), "anexo"), start=1)
+        ),
+    )
+    invoice = intake.submit_invoice(
+        call.session, call.blobs, call.caller, submission, intake_policy(call.settings), now=call.now
+    )
+    factura = _holder("factura")
+    for name, value in (
+        ("numeroRegistro", invoice.registry_number),
+        ("organoGestor", invoice.managing_body_code),
+        ("unidadTramitadora", invoice.processing_unit_code),
+        ("oficinaContable", invoice.office_code),
+        ("identificadorEmisor", invoice.issuer_tax_id),
+        ("numeroFactura", invoice.number),
+        ("serieFactura", invoice.series),
+        ("fechaRecepcion", env.face_time(invoice.received_at)),
+    ):
+        env.element(factura, name, value)
+    return Outcome([factura], tracking_id=invoice.tracking_id)
+
+
+# --- invoice status -----------------------------------------------------------------------------
+
+
+def _status(call: Call, parent: etree._Element, name: str, invoice: Invoice, flow: Flow) -> None:
+    code = invoice.status_code if flow is Flow.PROCESSING else invoice.cancellation_code
+    holder = env.element(parent, name)
+    env.element(holder, "codigo", code)
+    env.element(holder, "descripcion", invoices.status_texts(code)[1])
+    env.element(holder, "motivo", invoices.latest_reason(call.session, invoice, flow))
+
+
+def _factura_status(call: Call, number: str, invoice: Invoice | None) -> etree._Element:
+    factura = _holder("factura")
+    env.element(factura, "numeroRegistro", number)
+    if invoice is None:
+        env.element(factura, "tramitacion")
+        env.element(factura, "anulacion")
+    else:
+        _status(call, factura, "tramitacion", invoice, Flow.PROCESSING)
+        _status(call, factura, "anulacion", invoice, Flow.CANCELLATION)
+    return factura
+
+
+def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
+    invoice = invoices.get_invoice(call.session, call.caller, env.text(operation, "numeroRegistro"))
+    # eFACT's "Número de Registro Administrativo": facturahub registers the invoice once, so it is
+    # the registry number itself.
+    registro = _holder("registroAdministrativo")
+    registro.text = invoice.registry_number
+    return Outcome(
+        [_factura_status(call, invoice.registry_number, invoice)],
+        result_extra=[registro],
+    )
+
+
+def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
+    numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
+    facturas = _holder("facturas")
+    for number, found in invoices.list_invoices(call.session, call.caller, numbers):
+        item = env.element(facturas, "consultarListadoFactura")
+        if isinstance(found, FacturahubError):
+            result = EFACT_ERRORS.business(found, call.language)
+            env.element(item, "codigo", result.code)
+            env.element(item, "descripcion", result.description)
+            item.append(_factura_status(call, number, None))
+        else:
+            env.element(item, "codigo", efact_codes.OK_CODE)
+            env.element(item, "descripcion", efact_codes.OK_TEXT)
+            item.append(_factura_status(call, number, found))
+    return Outcome([facturas])
+
+
+def anular_factura(call: Call, operation: etree._Element) -> Outcome:
+    invoice = invoices.request_cancellation(
+        call.session,
+        call.caller,
+        env.text(operation, "numeroRegistro") or "",
+        env.text(operation, "motivo"),
+        now=call.now,
+    )
+    factura = _holder("factura")
+    env.element(factura, "numeroRegistro", invoice.registry_number)
+    env.element(factura, "mensaje", CANCELLATION_REQUESTED)
+    return Outcome([factura])
+
+
+def consultar_estados(call: Call, operation: etree._Element) -> Outcome:
+    estados = _holder("estados")
+    for name, code, description in invoices.supplier_status_catalogue():
+        estado = env.element(estados, "estado")
+        env.element(estado, "nombre", name)
+        env.element(estado, "codigo", code)
+        env.element(estado, "descripcion", description)
+    return Outcome([estados])
+
+
+# --- status downloads ---------------------------------------------------------------------------
+
+
+def _download_answer(resultado: str, observaciones: str | None, fichero: bytes | None) -> Outcome:
+    """``return{resultado, observaciones, ficheroResultante}``; ``None`` is ``xsi:nil``, an empty
+    string an empty element."""
+    elements = [_holder("resultado")]
+    elements[0].text = resultado
+    for name, value in (
+        ("observaciones", observaciones),
+        ("ficheroResultante", None if fichero is None else base64.b64encode(fichero).decode("ascii")),
+    ):
+        element = _holder(name)
+        if value is None:
+            element.set(XSI_NIL, "true")
+        elif value:
+            element.text = value
+        elements.append(element)
+    return Outcome(elements, bare=True)
+
+
+def _download(call: Call, operation: str, action: Callable[[], bytes | None], ok_text: str | None) -> Outcome:
+    try:
+        with call.session.begin_nested():
+            document = action()
+    except FacturahubError as error:
+        if EFACT_ERRORS.is_fault(error):
+            raise
+        log.info(
+            "soap %s refused: %s",
+            operation,
+            error.key,
+            extra={"tracking_id": call.tracking_id, "key": error.key},
+        )
+        observation = efact_codes.download_observation(error, call.language)
+        return _download_answer(efact_codes.DOWNLOAD_ERROR, observation, None)
+    return _download_answer(efact_codes.DOWNLOAD_OK, ok_text, document)
+
+
+def solicitud_descargas_estados(call: Call, operation: etree._Element) -> Outcome:
+    issuer = env.text(operation, "identificadorEmisor")
+    return _download(
+        call,
+        "solicitudDescargasEstados",
+        lambda: status_downloads.pending_index(call.session, call.caller, issuer or "", call.now),
+        efact_codes.DOWNLOAD_OK_TEXT,
+    )
+
+
+def peticion_descargas_estados(call: Call, operation: etree._Element) -> Outcome:
+    request = env.child(operation, "peticionDescargas")
+
+    def action() -> bytes:
+        issuer = env.text(request, "identificadorEmisor") or ""
+        doc_id = env.text(request, "indiceDescarga") or ""
+        status_downloads.normalise_issuer(issuer)  # a bad issuer is reported before a bad option
+        mark = status_downloads.parse_mark_option(env.text(request, "opcionMarcado"))
+        return status_downloads.download(call.session, call.caller, issuer, doc_id, mark, call.now)
+
+    return _download(call, "peticionDescargasEstados", action, "")
+
+
+def confirmacion_descargas_estados(call: Call, operation: etree._Element) -> Outcome:
+    request = env.child(operation, "confirmacionDescargas")
+
+    def action() -> None:
+        status_downloads.confirm(
+            call.session,
+            call.caller,
+            env.text(request, "identificadorEmisor") or "",
+            env.text(request, "indiceDescarga") or "",
+            call.now,
+        )
+
+    return _download(call, "confirmacionDescargasEstados", action, None)
+
+
+# --- the profile --------------------------------------------------------------------------------
+
+OPERATIONS: dict[str, Handler] = {
+    "enviarFactura": enviar_factura,
+    "consultarFactura": consultar_factura,
+    "consultarListadoFacturas": consultar_listado_facturas,
+    "consultarEstados": consultar_estados,
+    "anularFactura": anular_factura,
+    "solicitudDescargasEstados": solicitud_descargas_estados,
+    "peticionDescargasEstados": peticion_descargas_estados,
+    "confirmacionDescargasEstados": confirmacion_descargas_estados,
+}
+
+
+def efact_policy(settings: Settings) -> WSSPolicy:
+    """eFACT: a signed ``wsu:Timestamp`` is mandatory (WSSPolicy's defaults)."""
+    return WSSPolicy(
+        require_timestamp=True,
+        require_signed_timestamp=True,
+        clock_skew_seconds=settings.clock_skew_seconds,
+    )
+
+
+EFACT_SUPPLIERS = Profile(
+    name="efact",
+    path=PATH,
+    namespace=NAMESPACE,
+    capability=Capability.SENDING,
+    operations=OPERATIONS,
+    errors=EFACT_ERRORS,
+    wsdl=efact_sspp_wsdl,
+    policy=efact_policy,
+)
+EFACT_PROFILE = EFACT_SUPPLIERS
