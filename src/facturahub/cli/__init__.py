@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from facturahub.cli.client import client
 from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.directory import dir3
 from facturahub.cli.output import emit
@@ -138,7 +139,7 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
     run_command(obj, action)
 
 
-for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice):
+for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice, client):
     cli.add_command(group)
 
 
