@@ -22,7 +22,6 @@ from collections.abc import Callable
 from lxml import etree
 
 from facturahub.config import Settings
-from facturahub.domain.lifecycle import Flow
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError, InvalidInput
 from facturahub.services import intake, invoices, status_downloads
@@ -30,6 +29,7 @@ from facturahub.signatures.wssecurity import WSSPolicy
 from facturahub.soap import efact_codes
 from facturahub.soap import envelope as env
 from facturahub.soap.efact_codes import EFACT_ERRORS
+from facturahub.soap.face_suppliers import factura_status
 from facturahub.soap.profile import Call, Handler, Outcome, Profile
 from facturahub.soap.wsdl.efact_sspp import NAMESPACE, efact_sspp_wsdl
 from facturahub.store.models import Invoice
@@ -105,34 +105,15 @@ def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
 # --- invoice status -----------------------------------------------------------------------------
 
 
-def _status(call: Call, parent: etree._Element, name: str, invoice: Invoice, flow: Flow) -> None:
-    code = invoice.status_code if flow is Flow.PROCESSING else invoice.cancellation_code
-    holder = env.element(parent, name)
-    env.element(holder, "codigo", code)
-    env.element(holder, "descripcion", invoices.status_texts(code)[1])
-    env.element(holder, "motivo", invoices.latest_reason(call.session, invoice, flow))
-
-
-def _factura_status(call: Call, number: str, invoice: Invoice | None) -> etree._Element:
-    factura = _holder("factura")
-    env.element(factura, "numeroRegistro", number)
-    if invoice is None:
-        env.element(factura, "tramitacion")
-        env.element(factura, "anulacion")
-    else:
-        _status(call, factura, "tramitacion", invoice, Flow.PROCESSING)
-        _status(call, factura, "anulacion", invoice, Flow.CANCELLATION)
-    return factura
-
-
 def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
     invoice = invoices.get_invoice(call.session, call.caller, env.text(operation, "numeroRegistro"))
     # eFACT's "Número de Registro Administrativo": facturahub registers the invoice once, so it is
     # the registry number itself.
     registro = _holder("registroAdministrativo")
     registro.text = invoice.registry_number
+    reasons = invoices.latest_reasons(call.session, [invoice.id])
     return Outcome(
-        [_factura_status(call, invoice.registry_number, invoice)],
+        [factura_status("factura", invoice.registry_number, invoice, reasons)],
         result_extra=[registro],
     )
 
@@ -140,17 +121,19 @@ def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
     numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
     facturas = _holder("facturas")
-    for number, found in invoices.list_invoices(call.session, call.caller, numbers):
+    listed = invoices.list_invoices(call.session, call.caller, numbers)
+    reasons = invoices.latest_reasons(call.session, [f.id for _n, f in listed if isinstance(f, Invoice)])
+    for number, found in listed:
         item = env.element(facturas, "consultarListadoFactura")
         if isinstance(found, FacturahubError):
             result = EFACT_ERRORS.business(found, call.language)
             env.element(item, "codigo", result.code)
             env.element(item, "descripcion", result.description)
-            item.append(_factura_status(call, number, None))
+            item.append(factura_status("factura", number, None, reasons))
         else:
             env.element(item, "codigo", efact_codes.OK_CODE)
             env.element(item, "descripcion", efact_codes.OK_TEXT)
-            item.append(_factura_status(call, number, found))
+            item.append(factura_status("factura", number, found, reasons))
     return Outcome([facturas])
 
 

@@ -92,7 +92,7 @@ def _status(parent: etree._Element, name: str, invoice: Invoice, flow: Flow, rea
     env.element(holder, "motivo", reasons.get((invoice.id, flow.value)))
 
 
-def _factura_status(name: str, number: str, invoice: Invoice | None, reasons: Reasons) -> etree._Element:
+def factura_status(name: str, number: str, invoice: Invoice | None, reasons: Reasons) -> etree._Element:
     factura = _holder(name)
     env.element(factura, "numeroRegistro", number)
     if invoice is None:
@@ -107,7 +107,7 @@ def _factura_status(name: str, number: str, invoice: Invoice | None, reasons: Re
 def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
     invoice = invoices.get_invoice(call.session, call.caller, env.text(operation, "numeroRegistro"))
     reasons = invoices.latest_reasons(call.session, [invoice.id])
-    return Outcome([_factura_status("factura", invoice.registry_number, invoice, reasons)])
+    return Outcome([factura_status("factura", invoice.registry_number, invoice, reasons)])
 
 
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
@@ -121,11 +121,11 @@ def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome
             result = FACE_ERRORS.business(found, call.language)
             env.element(item, "codigo", result.code)
             env.element(item, "descripcion", result.description)
-            item.append(_factura_status("factura", number, None, reasons))
+            item.append(factura_status("factura", number, None, reasons))
         else:
             env.element(item, "codigo", face_codes.OK_CODE)
             env.element(item, "descripcion", face_codes.OK_TEXT)
-            item.append(_factura_status("factura", number, found, reasons))
+            item.append(factura_status("factura", number, found, reasons))
     return Outcome([facturas])
 
 
