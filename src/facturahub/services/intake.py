@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
@@ -252,24 +252,12 @@ def _keys(document: FacturaeDocument) -> tuple[str, str]:
 def _refuse_duplicates(
     session: Session, digest: str, exact: str, number: str, document: FacturaeDocument
 ) -> None:
-    same_bytes = session.scalar(
-        select(Invoice.registry_number)
-        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
-        .where(Invoice.blob_sha256 == digest)
-    )
     key = document.duplicate_key
-    if same_bytes is not None:
-        raise Conflict(
-            "invoice.duplicate",
-            registry_number=same_bytes,
-            series=key.series,
-            number=key.number,
-            issue_date=key.issue_date.isoformat(),
-        )
     original = session.scalar(
         select(Invoice.registry_number)
         .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
-        .where(InvoiceKey.exact == exact)
+        .where(or_(Invoice.blob_sha256 == digest, InvoiceKey.exact == exact))
+        .limit(1)
     )
     if original is not None:
         raise Conflict(

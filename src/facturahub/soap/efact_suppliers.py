@@ -23,16 +23,15 @@ from lxml import etree
 
 from facturahub.config import Settings
 from facturahub.domain.registry import Capability
-from facturahub.errors import FacturahubError, InvalidInput
+from facturahub.errors import FacturahubError
 from facturahub.services import intake, invoices, status_downloads
 from facturahub.signatures.wssecurity import WSSPolicy
 from facturahub.soap import efact_codes
 from facturahub.soap import envelope as env
 from facturahub.soap.efact_codes import EFACT_ERRORS
-from facturahub.soap.face_suppliers import factura_status
+from facturahub.soap.face_suppliers import factura_status, listing, submit
 from facturahub.soap.profile import Call, Handler, Outcome, Profile
 from facturahub.soap.wsdl.efact_sspp import NAMESPACE, efact_sspp_wsdl
-from facturahub.store.models import Invoice
 
 PATH = "/efact/sspp"
 CANCELLATION_REQUESTED = "Anulación solicitada correctamente"
@@ -66,40 +65,7 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
 
 
 def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
-    request = env.child(operation, "request")
-    if request is None:
-        raise InvalidInput("soap.parameter_missing", name="request")
-    invoice_file = env.child(request, "factura")
-    submission = intake.Submission(
-        invoice=intake.decode_base64(env.text(invoice_file, "factura"), "factura"),
-        file_name=env.text(invoice_file, "nombre") or "",
-        mime=env.text(invoice_file, "mime") or "",
-        email=env.text(request, "correo"),
-        attachments=tuple(
-            intake.Attachment(
-                name=env.text(item, "nombre") or "",
-                mime=env.text(item, "mime") or "",
-                data=intake.decode_base64(env.text(item, "anexo"), f"anexos/anexo[{position}]"),
-            )
-            for position, item in enumerate(env.children(env.child(request, "anexos"), "anexo"), start=1)
-        ),
-    )
-    invoice = intake.submit_invoice(
-        call.session, call.blobs, call.caller, submission, intake_policy(call.settings), now=call.now
-    )
-    factura = _holder("factura")
-    for name, value in (
-        ("numeroRegistro", invoice.registry_number),
-        ("organoGestor", invoice.managing_body_code),
-        ("unidadTramitadora", invoice.processing_unit_code),
-        ("oficinaContable", invoice.office_code),
-        ("identificadorEmisor", invoice.issuer_tax_id),
-        ("numeroFactura", invoice.number),
-        ("serieFactura", invoice.series),
-        ("fechaRecepcion", env.face_time(invoice.received_at)),
-    ):
-        env.element(factura, name, value)
-    return Outcome([factura], tracking_id=invoice.tracking_id)
+    return submit(call, operation, intake_policy(call.settings))
 
 
 # --- invoice status -----------------------------------------------------------------------------
@@ -119,22 +85,7 @@ def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
 
 
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
-    numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
-    facturas = _holder("facturas")
-    listed = invoices.list_invoices(call.session, call.caller, numbers)
-    reasons = invoices.latest_reasons(call.session, [f.id for _n, f in listed if isinstance(f, Invoice)])
-    for number, found in listed:
-        item = env.element(facturas, "consultarListadoFactura")
-        if isinstance(found, FacturahubError):
-            result = EFACT_ERRORS.business(found, call.language)
-            env.element(item, "codigo", result.code)
-            env.element(item, "descripcion", result.description)
-            item.append(factura_status("factura", number, None, reasons))
-        else:
-            env.element(item, "codigo", efact_codes.OK_CODE)
-            env.element(item, "descripcion", efact_codes.OK_TEXT)
-            item.append(factura_status("factura", number, found, reasons))
-    return Outcome([facturas])
+    return listing(call, operation, EFACT_ERRORS)
 
 
 def anular_factura(call: Call, operation: etree._Element) -> Outcome:

@@ -16,7 +16,7 @@ from facturahub.services import intake, invoices
 from facturahub.signatures.wssecurity import WSSPolicy
 from facturahub.soap import envelope as env
 from facturahub.soap import face_codes
-from facturahub.soap.profile import Call, Handler, Outcome, Profile, Result
+from facturahub.soap.profile import Call, ErrorMapper, Handler, Outcome, Profile, Result
 from facturahub.soap.wsdl.facturasspp2 import NAMESPACE, facturasspp2_wsdl
 from facturahub.store.models import Invoice
 
@@ -32,6 +32,11 @@ def _holder(name: str) -> etree._Element:
 
 
 def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
+    return submit(call, operation, intake_policy(call.settings))
+
+
+def submit(call: Call, operation: etree._Element, policy: intake.IntakePolicy) -> Outcome:
+    """enviarFactura of both suppliers' profiles: read the request, submit, describe the result."""
     request = env.child(operation, "request")
     if request is None:
         raise InvalidInput("soap.parameter_missing", name="request")
@@ -50,9 +55,7 @@ def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
             for position, item in enumerate(env.children(env.child(request, "anexos"), "anexo"), start=1)
         ),
     )
-    invoice = intake.submit_invoice(
-        call.session, call.blobs, call.caller, submission, intake_policy(call.settings), now=call.now
-    )
+    invoice = intake.submit_invoice(call.session, call.blobs, call.caller, submission, policy, now=call.now)
     factura = _holder("factura")
     for name, value in (
         ("numeroRegistro", invoice.registry_number),
@@ -111,6 +114,11 @@ def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
 
 
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
+    return listing(call, operation, FACE_ERRORS)
+
+
+def listing(call: Call, operation: etree._Element, errors: ErrorMapper) -> Outcome:
+    """consultarListadoFacturas of both suppliers' profiles: one item per number, in order."""
     numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
     facturas = _holder("facturas")
     listed = invoices.list_invoices(call.session, call.caller, numbers)
@@ -118,13 +126,14 @@ def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome
     for number, found in listed:
         item = env.element(facturas, "consultarListadoFactura")
         if isinstance(found, FacturahubError):
-            result = FACE_ERRORS.business(found, call.language)
+            result = errors.business(found, call.language)
             env.element(item, "codigo", result.code)
             env.element(item, "descripcion", result.description)
             item.append(factura_status("factura", number, None, reasons))
         else:
-            env.element(item, "codigo", face_codes.OK_CODE)
-            env.element(item, "descripcion", face_codes.OK_TEXT)
+            ok = errors.success()
+            env.element(item, "codigo", ok.code)
+            env.element(item, "descripcion", ok.description)
             item.append(factura_status("factura", number, found, reasons))
     return Outcome([facturas])
 
