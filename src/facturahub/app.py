@@ -9,8 +9,10 @@ from fastapi.responses import JSONResponse
 
 from facturahub import __version__
 from facturahub.config import Settings, load_settings
+from facturahub.jobs.queue import attach_job_queue
 from facturahub.services.hub_identity import load_hub_identity
 from facturahub.signatures.certgen import Identity
+from facturahub.signatures.trust import load_trust_store
 from facturahub.store.blobs import LocalBlobStore
 from facturahub.store.database import Database
 from facturahub.store.migrate import current_revision
@@ -28,9 +30,13 @@ class Hub:
 
 def build_hub(settings: Settings) -> Hub:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.trust_store is not None:
+        load_trust_store(settings.trust_store)  # an unusable trust store stops start-up, not a request
+    database = Database(settings.effective_database_url)
+    attach_job_queue(database, settings)  # status changes enqueue their notifications after commit
     return Hub(
         settings=settings,
-        database=Database(settings.effective_database_url),
+        database=database,
         blobs=LocalBlobStore(settings.effective_blob_dir),
         identity=load_hub_identity(settings),
     )

@@ -49,8 +49,32 @@ class Settings(BaseModel):
     hub_key_password: str | None = None
     hub_p12_file: Path | None = None
     hub_p12_password: str | None = None
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None, description="Redis for the job queue (huey); default: SQLite file in the data dir"
+    )
+    jobs_queue: str = Field(default="facturahub", min_length=1, description="huey queue name")
+    jobs_threads: int = Field(default=2, ge=1, le=64, description="threads of `facturahub worker`")
+    jobs_poll_seconds: float = Field(default=1.0, gt=0, description="worker's longest idle poll interval")
+    # Mail (status-change notices to the invoice's ``correo``).
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "facturahub@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Notification delivery: the n-th failure waits retry_seconds * 2**(n-1), at most retry_max_seconds;
+    # after max_attempts failures the notification is "failed" until ``facturahub notify retry``.
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_retry_seconds: float = Field(default=60.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    push_timeout_seconds: float = Field(default=30.0, gt=0)
     facturae_schema_dir: Path | None = None
+    trust_store: Path | None = Field(
+        default=None,
+        description="PEM bundle of trusted CAs: invoice signing certificates must chain up to one of them "
+        "(judged at the XAdES SigningTime); default: no chain validation",
+    )
     max_request_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     clock_skew_seconds: int = Field(default=300, ge=0)
     workers: int | None = Field(
@@ -70,6 +94,11 @@ class Settings(BaseModel):
     @property
     def effective_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def jobs_file(self) -> Path:
+        """The huey SQLite queue (when no Redis is configured)."""
+        return self.data_dir / "jobs.db"
 
     @property
     def hub_identity_dir(self) -> Path:

@@ -24,6 +24,10 @@ from facturahub.errors import ConfigurationError, InvalidInput
 from facturahub.facturae.versions import FacturaeVersion, detect_version
 
 _MORE_ERRORS_SHOWN = 2
+# libxml2 initialises its built-in schema types lazily and not thread-safely: two threads compiling
+# at once (the first requests after a start) can fail with "xmlSchemaPValAttrNodeValue, the given
+# type is not a built-in type". Compilation is therefore serialised.
+_COMPILE_LOCK = threading.Lock()
 
 
 class _ResourceRefusedError(Exception):
@@ -63,8 +67,13 @@ class _CompiledSchema:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@lru_cache(maxsize=8)
 def _compile_directory(directory: Path) -> Mapping[FacturaeVersion, _CompiledSchema]:
+    with _COMPILE_LOCK:
+        return _compile_directory_once(directory)
+
+
+@lru_cache(maxsize=8)
+def _compile_directory_once(directory: Path) -> Mapping[FacturaeVersion, _CompiledSchema]:
     parser = etree.XMLParser(
         no_network=True, resolve_entities=False, load_dtd=False, dtd_validation=False, huge_tree=False
     )

@@ -31,7 +31,7 @@ def children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     """The unqualified child elements of ``parent`` called ``name``, in document order."""
     if parent is None:
         return []
-    return [child for child in parent if child.tag == name]
+    return list(parent.iterchildren(name))  # a bare name matches unqualified elements only
 
 
 def child(parent: etree._Element | None, name: str) -> etree._Element | None:
@@ -191,6 +191,8 @@ def reject_split_values(root: etree._Element) -> None:
     """Reject any comment or processing instruction that sits inside a text value anywhere below
     ``root`` (X4), not only in the values the reader uses. Comments *between* elements (only
     whitespace around them) are harmless and accepted. One pass: each node is visited once."""
+    if next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is None:
+        return  # the usual case, found at C speed: nothing that could split a value
     for element in root.iter(etree.Element):
         special = None
         has_text = bool((element.text or "").strip(_XML_SPACE))

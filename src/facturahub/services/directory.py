@@ -205,15 +205,22 @@ def list_relations(
 
 
 def check_centres(session: Session, *, office: str, managing_body: str, processing_unit: str) -> UnitRelation:
-    """An invoice's three centres must exist, be active and be related (FACe codes 409–413)."""
-    for code, key in (
-        (managing_body, "directory.managing_body_unknown"),
-        (processing_unit, "directory.processing_unit_unknown"),
-        (office, "directory.office_unknown"),
+    """An invoice's three centres must exist, be active and be related (FACe codes 409–413); the
+    error says which centre, and whether it is unknown or inactive."""
+    units = {
+        u.code: u
+        for u in session.scalars(select(Unit).where(Unit.code.in_({office, managing_body, processing_unit})))
+    }
+    for code, role in (
+        (managing_body, "managing_body"),
+        (processing_unit, "processing_unit"),
+        (office, "office"),
     ):
-        unit = session.get(Unit, code)
-        if unit is None or not unit.active:
-            raise InvalidInput(key, code=code)
+        unit = units.get(code)
+        if unit is None:
+            raise InvalidInput(f"directory.{role}_unknown", code=code)
+        if not unit.active:
+            raise InvalidInput(f"directory.{role}_inactive", code=code)
     relation = session.scalar(
         select(UnitRelation).where(
             UnitRelation.office_code == office,

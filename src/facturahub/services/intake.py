@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
@@ -27,10 +28,11 @@ from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice
 from facturahub.services import directory
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.numbering import allocate_registry_number
-from facturahub.services.status_feed import record_status
+from facturahub.services.status_feed import StatusChange, record_statuses
+from facturahub.signatures.trust import TrustStore, verify_chain
 from facturahub.signatures.xades import require_certificate_valid_at_signing, verify_invoice_signature
 from facturahub.signatures.xml import parse_xml
-from facturahub.store.blobs import BlobStore
+from facturahub.store.blobs import BlobRef, BlobStore
 from facturahub.store.models import Invoice, InvoiceAttachment, InvoiceKey
 
 INVOICE_MIME = "application/xml"
@@ -94,6 +96,7 @@ class IntakePolicy:
     profile: str = "face"
     sanitise_attachment_names: bool = False
     attachment_mimes: frozenset[str] = field(default=FACE_ATTACHMENT_MIMES)
+    trust_store: TrustStore | None = None  # when set, the signing certificate's chain must reach it
 
 
 def decode_base64(text: str | bytes | None, what: str) -> bytes:
@@ -107,15 +110,26 @@ def decode_base64(text: str | bytes | None, what: str) -> bytes:
         raise InvalidInput("intake.base64_invalid", field=what) from None
 
 
-def submit_invoice(
-    session: Session,
-    blobs: BlobStore,
-    caller: CallerIdentity,
-    submission: Submission,
-    policy: IntakePolicy,
-    now: datetime | None = None,
-) -> Invoice:
-    moment = now or datetime.now(UTC)
+@dataclass(frozen=True)
+class PreparedInvoice:
+    """An invoice that passed every check needing no database (§6 steps 1–5 but the directory),
+    its bytes and attachments already durable in the blob store (content-addressed: a refusal
+    later on leaves at most an unreferenced blob, never a record)."""
+
+    submission: Submission
+    document: FacturaeDocument
+    digest: str
+    exact_key: str
+    number_key: str
+    invoice_blob: BlobRef
+    attachments: tuple[tuple[Attachment, BlobRef], ...]
+    signing_certificate_sha256: str
+    signing_time: datetime
+
+
+def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePolicy) -> PreparedInvoice:
+    """Every check that needs no database, in §6's order, then the blobs: run it outside any
+    transaction (the expensive part of intake: parsing, schema, XAdES, totals)."""
     attachments = _check_envelope(submission, policy)
     tree = parse_xml(submission.invoice, max_bytes=policy.max_invoice_bytes)
     detect_version(tree)
@@ -123,22 +137,47 @@ def submit_invoice(
         _validator(policy.schema_dir).validate(tree)
     verified = verify_invoice_signature(tree, max_bytes=policy.max_invoice_bytes)
     require_certificate_valid_at_signing(verified)
+    if policy.trust_store is not None:
+        verify_chain(
+            verified.certificate, verified.embedded_certificates, policy.trust_store, verified.signing_time
+        )
     if policy.production and _is_test_certificate(
         verified.certificate.subject.rfc4514_string(), verified.certificate.issuer.rfc4514_string()
     ):
         raise InvalidInput("intake.test_certificate", subject=verified.certificate.subject.rfc4514_string())
     document = read_invoice(tree)
     check_invoice(document)
+    exact_key, number_key = _keys(document)
+    return PreparedInvoice(
+        submission=submission,
+        document=document,
+        digest=hashlib.sha256(submission.invoice).hexdigest(),
+        exact_key=exact_key,
+        number_key=number_key,
+        invoice_blob=blobs.put(submission.invoice),
+        attachments=tuple((a, blobs.put(a.data)) for a in attachments),
+        signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
+        signing_time=verified.signing_time,
+    )
+
+
+def register_invoice(
+    session: Session,
+    caller: CallerIdentity,
+    prepared: PreparedInvoice,
+    policy: IntakePolicy,
+    now: datetime | None = None,
+) -> Invoice:
+    """The short write part of intake: directory, duplicates, number, rows. The caller commits
+    and answers only after the commit (D1)."""
+    moment = now or datetime.now(UTC)
+    document, submission = prepared.document, prepared.submission
     centres = document.centres
     directory.check_centres(
         session, office=centres["01"], managing_body=centres["02"], processing_unit=centres["03"]
     )
-    digest = hashlib.sha256(submission.invoice).hexdigest()
-    exact_key, number_key = _keys(document)
-    _refuse_duplicates(session, digest, exact_key, number_key, document)
-
-    ref = blobs.put(submission.invoice)
-    stored = [(a, blobs.put(a.data)) for a in attachments]
+    _refuse_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key, document)
+    ref = prepared.invoice_blob
     invoice_data = document.invoice
     invoice = Invoice(
         registry_number=allocate_registry_number(session, moment),
@@ -162,8 +201,8 @@ def submit_invoice(
         blob_sha256=ref.sha256,
         size=ref.size,
         email=submission.email,
-        signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
-        signing_time=verified.signing_time,
+        signing_certificate_sha256=prepared.signing_certificate_sha256,
+        signing_time=prepared.signing_time,
         received_at=moment,
         status_code=lifecycle.REGISTERED,
         cancellation_code=lifecycle.NOT_REQUESTED,
@@ -171,8 +210,8 @@ def submit_invoice(
     )
     session.add(invoice)
     session.flush()
-    session.add(InvoiceKey(invoice_id=invoice.id, exact=exact_key, number=number_key))
-    for position, (attachment, blob) in enumerate(stored, start=1):
+    _claim_keys(session, invoice, prepared)
+    for position, (attachment, blob) in enumerate(prepared.attachments, start=1):
         session.add(
             InvoiceAttachment(
                 invoice_id=invoice.id,
@@ -187,18 +226,48 @@ def submit_invoice(
             )
         )
     actor = f"platform:{caller.platform_code}"
-    record_status(session, invoice, lifecycle.Flow.PROCESSING, lifecycle.REGISTERED, actor=actor, at=moment)
-    record_status(
+    record_statuses(
         session,
-        invoice,
-        lifecycle.Flow.CANCELLATION,
-        lifecycle.NOT_REQUESTED,
-        actor=actor,
+        [
+            StatusChange(invoice, lifecycle.Flow.PROCESSING, lifecycle.REGISTERED, actor),
+            StatusChange(invoice, lifecycle.Flow.CANCELLATION, lifecycle.NOT_REQUESTED, actor, feed=False),
+        ],
         at=moment,
-        feed=False,
     )
     session.flush()
     return invoice
+
+
+def submit_invoice(
+    session: Session,
+    blobs: BlobStore,
+    caller: CallerIdentity,
+    submission: Submission,
+    policy: IntakePolicy,
+    now: datetime | None = None,
+) -> Invoice:
+    """Both parts in one go (tools and tests; the SOAP faces run them in separate phases)."""
+    return register_invoice(session, caller, prepare_invoice(blobs, submission, policy), policy, now)
+
+
+def _claim_keys(session: Session, invoice: Invoice, prepared: PreparedInvoice) -> None:
+    """Insert the duplicate guard. The database's unique key is the authority: when the same
+    document races in from two connections (a client retrying while its first attempt is still
+    running), the loser's insert does nothing once the winner commits, and is answered like any
+    duplicate — 415 naming the original number — instead of an internal error."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(InvoiceKey)
+        .values(invoice_id=invoice.id, exact=prepared.exact_key, number=prepared.number_key)
+        .on_conflict_do_nothing(index_elements=["exact"])
+        .returning(InvoiceKey.invoice_id)
+    )
+    if session.execute(statement).scalar_one_or_none() is None:
+        _refuse_duplicates(
+            session, prepared.digest, prepared.exact_key, prepared.number_key, prepared.document
+        )
+        raise RuntimeError("duplicate guard conflict with no visible original")  # pragma: no cover
 
 
 def _check_envelope(submission: Submission, policy: IntakePolicy) -> tuple[Attachment, ...]:
@@ -252,29 +321,29 @@ def _keys(document: FacturaeDocument) -> tuple[str, str]:
 def _refuse_duplicates(
     session: Session, digest: str, exact: str, number: str, document: FacturaeDocument
 ) -> None:
+    """415 for the same invoice (identical bytes, or issuer + series + number + issue date), 414
+    for the same number on another date; one query for both."""
     key = document.duplicate_key
-    original = session.scalar(
-        select(Invoice.registry_number)
+    found = session.execute(
+        select(Invoice.registry_number, Invoice.blob_sha256, InvoiceKey.exact)
         .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
-        .where(or_(Invoice.blob_sha256 == digest, InvoiceKey.exact == exact))
-        .limit(1)
-    )
-    if original is not None:
+        .where(or_(Invoice.blob_sha256 == digest, InvoiceKey.exact == exact, InvoiceKey.number == number))
+    ).all()
+    same = [row.registry_number for row in found if row.blob_sha256 == digest or row.exact == exact]
+    if same:
         raise Conflict(
             "invoice.duplicate",
-            registry_number=original,
+            registry_number=min(same),
             series=key.series,
             number=key.number,
             issue_date=key.issue_date.isoformat(),
         )
-    same_number = session.scalar(
-        select(Invoice.registry_number)
-        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
-        .where(InvoiceKey.number == number)
-    )
-    if same_number is not None:
+    if found:
         raise Conflict(
-            "invoice.duplicate_number", registry_number=same_number, series=key.series, number=key.number
+            "invoice.duplicate_number",
+            registry_number=min(row.registry_number for row in found),
+            series=key.series,
+            number=key.number,
         )
 
 

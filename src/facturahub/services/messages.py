@@ -99,6 +99,18 @@ MESSAGES = {
         "es": "La oficina contable {code} no existe o no está activa",
         "en": "Accounting office {code} does not exist or is inactive",
     },
+    "directory.managing_body_inactive": {
+        "es": "El órgano gestor {code} existe pero está inactivo en el directorio",
+        "en": "Managing body {code} exists but is inactive in the directory",
+    },
+    "directory.processing_unit_inactive": {
+        "es": "La unidad tramitadora {code} existe pero está inactiva en el directorio",
+        "en": "Processing unit {code} exists but is inactive in the directory",
+    },
+    "directory.office_inactive": {
+        "es": "La oficina contable {code} existe pero está inactiva en el directorio",
+        "en": "Accounting office {code} exists but is inactive in the directory",
+    },
     "directory.relation_missing": {
         "es": "La oficina contable {office}, el órgano gestor {managing_body} y la unidad tramitadora "
         "{processing_unit} no están relacionados",
@@ -309,6 +321,67 @@ register_messages(
         "wss.replay": {
             "es": "Esta petición firmada ya se recibió (reenvío rechazado hasta {seen_until})",
             "en": "This signed request was already received (replay refused until {seen_until})",
+        },
+    }
+)
+
+register_messages(
+    {
+        "reception.office_unknown": {
+            "es": "No existe o está inactiva la oficina contable «{office}»",
+            "en": "Accounting office '{office}' does not exist or is inactive",
+        },
+        "reception.office_not_associated": {
+            "es": "La oficina contable {office} no está asociada a este RCF",
+            "en": "Accounting office {office} is not associated with this registry",
+        },
+        "reception.office_mismatch": {
+            "es": "La factura {registry_number} es de la oficina contable {invoice_office}, no de {office}",
+            "en": "Invoice {registry_number} belongs to accounting office {invoice_office}, not {office}",
+        },
+        "reception.office_required": {
+            "es": "Debe indicarse la oficina contable de la factura",
+            "en": "The invoice's accounting office is required",
+        },
+        "reception.invoice_not_visible": {
+            "es": "No existe la factura {registry_number} en las oficinas contables de este RCF",
+            "en": "There is no invoice {registry_number} in this registry's accounting offices",
+        },
+        "reception.already_received": {
+            "es": "La factura {registry_number} está en el estado {current}; solo se descargan y confirman facturas en 1200",
+            "en": "Invoice {registry_number} is in status {current}; only invoices in 1200 are downloaded and confirmed",
+        },
+        "reception.rcf_code_required": {
+            "es": "Debe indicarse el código RCF",
+            "en": "The RCF code is required",
+        },
+        "reception.rcf_code_too_long": {
+            "es": "El código RCF tiene {length} caracteres y el máximo es {limit}",
+            "en": "The RCF code has {length} characters and the limit is {limit}",
+        },
+        "reception.transition_not_here": {
+            "es": "El estado {code} no se asigna con este método (1200 es el inicial, 1300 se asigna al confirmar la descarga, 3100 y 4xxx al gestionar la anulación)",
+            "en": "Status {code} is not set through this method (1200 is the initial one, 1300 is set by confirming the download, 3100 and 4xxx by answering the cancellation)",
+        },
+        "reception.cancellation_answer": {
+            "es": "Una solicitud de anulación se responde con 4300 (aceptada) o 4400 (rechazada), no con {code}",
+            "en": "A cancellation request is answered with 4300 (accepted) or 4400 (rejected), not {code}",
+        },
+        "reception.no_cancellation_request": {
+            "es": "La factura {registry_number} no tiene una anulación solicitada pendiente (estado de anulación {current})",
+            "en": "Invoice {registry_number} has no pending cancellation request (cancellation status {current})",
+        },
+        "reception.batch_too_large": {
+            "es": "Se han enviado {count} facturas y el máximo por llamada es {limit}",
+            "en": "{count} invoices were sent and the limit per call is {limit}",
+        },
+        "reception.status_code_required": {
+            "es": "Debe indicarse el código de estado",
+            "en": "The status code is required",
+        },
+        "reception.comment_too_long": {
+            "es": "El comentario tiene {length} caracteres y el máximo es {limit}",
+            "en": "The comment has {length} characters and the limit is {limit}",
         },
     }
 )

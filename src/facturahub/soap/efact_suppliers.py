@@ -29,8 +29,8 @@ from facturahub.signatures.wssecurity import WSSPolicy
 from facturahub.soap import efact_codes
 from facturahub.soap import envelope as env
 from facturahub.soap.efact_codes import EFACT_ERRORS
-from facturahub.soap.face_suppliers import factura_status, listing, submit
-from facturahub.soap.profile import Call, Handler, Outcome, Profile
+from facturahub.soap.face_suppliers import factura_status, listing, prepare_submission, submit, trust_store
+from facturahub.soap.profile import Call, Handler, Outcome, Preparation, Profile
 from facturahub.soap.wsdl.efact_sspp import NAMESPACE, efact_sspp_wsdl
 
 PATH = "/efact/sspp"
@@ -61,11 +61,16 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
         profile="efact",
         sanitise_attachment_names=True,
         attachment_mimes=intake.EFACT_ATTACHMENT_MIMES,
+        trust_store=trust_store(settings),
     )
 
 
+def prepare_enviar_factura(preparation: Preparation, operation: etree._Element) -> intake.PreparedInvoice:
+    return prepare_submission(preparation, operation, intake_policy(preparation.settings))
+
+
 def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
-    return submit(call, operation, intake_policy(call.settings))
+    return submit(call, intake_policy(call.settings))
 
 
 # --- invoice status -----------------------------------------------------------------------------
@@ -221,5 +226,6 @@ EFACT_SUPPLIERS = Profile(
     errors=EFACT_ERRORS,
     wsdl=efact_sspp_wsdl,
     policy=efact_policy,
+    preparers={"enviarFactura": prepare_enviar_factura},
 )
 EFACT_PROFILE = EFACT_SUPPLIERS

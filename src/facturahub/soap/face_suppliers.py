@@ -13,10 +13,11 @@ from facturahub.domain.lifecycle import Flow
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError, InvalidInput
 from facturahub.services import intake, invoices
+from facturahub.signatures.trust import TrustStore, load_trust_store
 from facturahub.signatures.wssecurity import WSSPolicy
 from facturahub.soap import envelope as env
 from facturahub.soap import face_codes
-from facturahub.soap.profile import Call, ErrorMapper, Handler, Outcome, Profile, Result
+from facturahub.soap.profile import Call, ErrorMapper, Handler, Outcome, Preparation, Profile, Result
 from facturahub.soap.wsdl.facturasspp2 import NAMESPACE, facturasspp2_wsdl
 from facturahub.store.models import Invoice
 
@@ -31,12 +32,19 @@ def _holder(name: str) -> etree._Element:
 # --- enviarFactura ------------------------------------------------------------------------------
 
 
+def prepare_enviar_factura(preparation: Preparation, operation: etree._Element) -> intake.PreparedInvoice:
+    return prepare_submission(preparation, operation, intake_policy(preparation.settings))
+
+
 def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
-    return submit(call, operation, intake_policy(call.settings))
+    return submit(call, intake_policy(call.settings))
 
 
-def submit(call: Call, operation: etree._Element, policy: intake.IntakePolicy) -> Outcome:
-    """enviarFactura of both suppliers' profiles: read the request, submit, describe the result."""
+def prepare_submission(
+    preparation: Preparation, operation: etree._Element, policy: intake.IntakePolicy
+) -> intake.PreparedInvoice:
+    """enviarFactura of both suppliers' profiles, first phase (no database): read the request and
+    run every check that needs no database."""
     request = env.child(operation, "request")
     if request is None:
         raise InvalidInput("soap.parameter_missing", name="request")
@@ -55,7 +63,16 @@ def submit(call: Call, operation: etree._Element, policy: intake.IntakePolicy) -
             for position, item in enumerate(env.children(env.child(request, "anexos"), "anexo"), start=1)
         ),
     )
-    invoice = intake.submit_invoice(call.session, call.blobs, call.caller, submission, policy, now=call.now)
+    return intake.prepare_invoice(preparation.blobs, submission, policy)
+
+
+def submit(call: Call, policy: intake.IntakePolicy) -> Outcome:
+    """enviarFactura of both suppliers' profiles, second phase (in the write transaction):
+    register the prepared invoice and describe the result."""
+    prepared = call.prepared
+    if not isinstance(prepared, intake.PreparedInvoice):  # pragma: no cover - wiring error
+        raise TypeError("enviarFactura runs only after its preparer")
+    invoice = intake.register_invoice(call.session, call.caller, prepared, policy, now=call.now)
     factura = _holder("factura")
     for name, value in (
         ("numeroRegistro", invoice.registry_number),
@@ -78,7 +95,13 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
         max_invoice_bytes=settings.max_request_bytes,
         max_attachments_bytes=settings.max_request_bytes,
         profile="face",
+        trust_store=trust_store(settings),
     )
+
+
+def trust_store(settings: Settings) -> TrustStore | None:
+    """The configured trust store for invoice signatures (read once, again when the file changes)."""
+    return None if settings.trust_store is None else load_trust_store(settings.trust_store)
 
 
 # --- invoice status -----------------------------------------------------------------------------
@@ -263,4 +286,5 @@ FACE_SUPPLIERS = Profile(
     errors=FACE_ERRORS,
     wsdl=facturasspp2_wsdl,
     policy=face_policy,
+    preparers={"enviarFactura": prepare_enviar_factura},
 )

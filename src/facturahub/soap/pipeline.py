@@ -1,11 +1,17 @@
-"""One SOAP request, synchronously (run in a worker thread): envelope → WS-Security → caller →
-replay cache → operation, in one unit of work; the answer is built, committed, then signed.
+"""One SOAP request, synchronously (run in a worker thread), in three phases:
 
-Transactions: the request's unit of work holds the replay-cache row and the operation's changes.
-The operation runs in a SAVEPOINT: a business error (``resultado`` ≠ 0) rolls back only the
-operation, so the signature stays consumed — a verified request is single-use whatever its outcome.
-A security fault or an unexpected error rolls back everything (nothing was done). Nothing is sent
-before the commit succeeds (rule D1).
+1. **verify** in a read-only transaction: envelope → WS-Security with the key of the registered
+   certificate → caller → early replay check;
+2. **prepare** with no transaction at all: the operation's database-free work, if it has a
+   preparer (enviarFactura: parsing, schema, XAdES, totals, blobs) — so the expensive part of a
+   request never holds the database's write lock;
+3. **write** in one unit of work: the replay-cache row and the operation's changes; the answer
+   is built, committed, then signed.
+
+The operation runs in a SAVEPOINT: a business error (``resultado`` ≠ 0, from the preparer or the
+operation) rolls back only the operation, so the signature stays consumed — a verified request is
+single-use whatever its outcome. A security fault or an unexpected error rolls back everything
+(nothing was done). Nothing is sent before the commit succeeds (rule D1).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from facturahub.signatures.certgen import Identity
 from facturahub.signatures.wssecurity import (
     CertificateReference,
     KeyReference,
+    VerifiedRequest,
     check_envelope,
     parse_envelope,
     sign_envelope,
@@ -36,7 +43,7 @@ from facturahub.signatures.wssecurity import (
 )
 from facturahub.soap import envelope as env
 from facturahub.soap import messages as _messages  # noqa: F401  (registers the catalog)
-from facturahub.soap.profile import Call, Outcome, Profile
+from facturahub.soap.profile import Call, Handler, Outcome, Preparation, Profile
 from facturahub.store.blobs import BlobStore
 from facturahub.store.database import Database
 
@@ -121,8 +128,23 @@ class Pipeline:
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         try:
+            with self.hub.database.reading() as session:
+                verified, caller = self._verify(session, root, now)
+            name, handler = self._operation(verified.operation)
+            prepared, refusal = self._prepare(name, verified.operation, caller, now)
             with self.hub.database.unit_of_work() as session:
-                response = self._within(session, root, tracking_id, now)
+                replay.remember_signature(session, verified.replay_key, verified.replay_expires, now)
+                call = Call(
+                    session=session,
+                    blobs=self.hub.blobs,
+                    settings=self.hub.settings,
+                    caller=caller,
+                    now=now,
+                    tracking_id=tracking_id,
+                    language=self.language,
+                    prepared=prepared,
+                )
+                response = self._run(call, name, handler, verified.operation, refusal)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         except Exception:
@@ -130,9 +152,9 @@ class Pipeline:
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
         return Answer(200, self.sign(response), tracking_id)
 
-    def _within(
-        self, session: Session, root: etree._Element, tracking_id: str, now: datetime
-    ) -> etree._Element:
+    def _verify(
+        self, session: Session, root: etree._Element, now: datetime
+    ) -> tuple[VerifiedRequest, CallerIdentity]:
         resolver = _Resolver(session, self.profile, now)
         verified = verify_request(
             root,
@@ -145,33 +167,57 @@ class Pipeline:
             raise resolver.deferred
         if resolver.caller is None:  # pragma: no cover - verify_request always resolves
             raise SecurityError("wss.key_unresolvable", reference="?")
-        operation = etree.QName(verified.operation)
+        replay.refuse_seen(session, verified.replay_key, now)
+        return verified, resolver.caller
+
+    def _operation(self, element: etree._Element) -> tuple[str, Handler]:
+        operation = etree.QName(element)
         handler = self.profile.operations.get(operation.localname)
         if handler is None or operation.namespace != self.profile.namespace:
             raise SecurityError("soap.operation_unknown", operation=operation.text)
-        replay.remember_signature(session, verified.replay_key, verified.replay_expires, now)
-        call = Call(
-            session=session,
-            blobs=self.hub.blobs,
-            settings=self.hub.settings,
-            caller=resolver.caller,
-            now=now,
-            tracking_id=tracking_id,
-            language=self.language,
-        )
-        name = operation.localname
+        return operation.localname, handler
+
+    def _prepare(
+        self, name: str, element: etree._Element, caller: CallerIdentity, now: datetime
+    ) -> tuple[object, FacturahubError | None]:
+        """Run the operation's preparer, if any; a business refusal is kept for the write phase
+        (which still consumes the signature), a fault propagates."""
+        preparer = self.profile.preparers.get(name)
+        if preparer is None:
+            return None, None
+        preparation = Preparation(blobs=self.hub.blobs, settings=self.hub.settings, caller=caller, now=now)
         try:
-            with session.begin_nested():
-                outcome = handler(call, verified.operation)
+            return preparer(preparation, element), None
+        except FacturahubError as error:
+            if self.profile.errors.is_fault(error):
+                raise
+            return None, error
+
+    def _run(
+        self,
+        call: Call,
+        name: str,
+        handler: Handler,
+        element: etree._Element,
+        refusal: FacturahubError | None,
+    ) -> etree._Element:
+        try:
+            if refusal is not None:
+                raise refusal
+            with call.session.begin_nested():
+                outcome = handler(call, element)
         except FacturahubError as error:
             if self.profile.errors.is_fault(error):
                 raise
             log.info(
-                "soap %s refused: %s", name, error.key, extra={"tracking_id": tracking_id, "key": error.key}
+                "soap %s refused: %s",
+                name,
+                error.key,
+                extra={"tracking_id": call.tracking_id, "key": error.key},
             )
-            return self.business_error(name, error, tracking_id)
-        log.info("soap %s ok", name, extra={"tracking_id": tracking_id})
-        return self.success(name, outcome, tracking_id)
+            return self.business_error(name, error, call.tracking_id)
+        log.info("soap %s ok", name, extra={"tracking_id": call.tracking_id})
+        return self.success(name, outcome, call.tracking_id)
 
     # --- answers --------------------------------------------------------------------------------
 

@@ -30,6 +30,18 @@ class Call:
     now: datetime  # aware UTC
     tracking_id: str
     language: str
+    prepared: object = None  # what the operation's preparer returned, if it has one
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What a preparer may use: no database. Preparers run before the write transaction and do
+    an operation's expensive, database-free work (enviarFactura: parsing, XAdES, schema, blobs)."""
+
+    blobs: BlobStore
+    settings: Settings
+    caller: CallerIdentity
+    now: datetime  # aware UTC
 
 
 @dataclass
@@ -45,6 +57,7 @@ class Outcome:
 
 
 Handler = Callable[[Call, etree._Element], Outcome]
+Preparer = Callable[[Preparation, etree._Element], object]
 
 
 @dataclass(frozen=True)
@@ -73,3 +86,4 @@ class Profile:
     errors: ErrorMapper
     wsdl: Callable[[str], bytes]  # service address → WSDL bytes
     policy: Callable[[Settings], WSSPolicy]
+    preparers: Mapping[str, Preparer] = field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""Rule S5 through the real protocol, on both suppliers' profiles (FACe and eFACT), SQLite and
+PostgreSQL: a request signed by a *registered* certificate is still refused when the certificate
+has expired or is not yet valid (Fault 100 naming the date), is registered but assigned to no
+platform, or belongs to a platform that has been deleted (Fault 300 naming the certificate). Each
+certificate is first shown to work, so the refusal is caused by the change and nothing else.
+
+(Unregistered certificates and platforms without the sending capability: test_face_security.py and
+test_efact_security.py; another integrator's certificate on our invoices: test_face_operations.py.)
+The certificates are made by signatures/certgen.py and registered through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.functional.efact_hub import efact_payload
+from tests.functional.face_hub import FaceHub, _cli, face_hub
+from tests.functional.soap_client import face_payload, post, zeep_signed
+
+from facturahub.signatures.certgen import Identity, issue
+
+__all__ = ["face_hub"]
+
+SUPPLIER_NIF = "B00000018"  # the sandbox supplier integrator
+PROFILES = {
+    "face": ("/face/facturasspp2", face_payload("consultarEstados")),
+    "efact": ("/efact/sspp", efact_payload("consultarEstados")),
+}
+
+
+def _register(
+    face_hub: FaceHub, identity: Identity, tmp_path: Path, alias: str, *, platform: str | None
+) -> None:
+    pem = tmp_path / f"{alias}.pem"
+    pem.write_bytes(identity.certificate_pem)
+    _cli(face_hub.env, "certificate", "register", SUPPLIER_NIF, str(pem), "--alias", alias)
+    if platform is not None:
+        _cli(face_hub.env, "platform", "assign", platform, identity.sha256)
+
+
+def _answer(face_hub: FaceHub, profile: str, signer: Identity) -> tuple[int, str]:
+    """(HTTP status, ``<code> - <message>`` of a Fault or ``resultado/codigo`` of an answer)."""
+    path, payload = PROFILES[profile]
+    answer = post(f"{face_hub.base_url}{path}", zeep_signed(payload, signer), face_hub.hub_cert_pem)
+    if answer.operation == "Fault":
+        tracking, code, message = (answer.fault_string or "").split(" - ", 2)
+        assert len(tracking) == 32
+        return answer.status, f"{code} - {message}"
+    return answer.status, answer.result()[0]
+
+
+def _works(face_hub: FaceHub, signer: Identity) -> None:
+    for profile in PROFILES:
+        assert _answer(face_hub, profile, signer) == (200, "0"), profile
+
+
+def _refused(face_hub: FaceHub, signer: Identity, code: str) -> str:
+    messages = set()
+    for profile in PROFILES:
+        status, text = _answer(face_hub, profile, signer)
+        assert status == 500 and text.startswith(f"{code} - "), (profile, text)
+        messages.add(text)
+    assert len(messages) == 1, messages  # both profiles say the same
+    return messages.pop()
+
+
+def test_s5_certificate_that_expires_while_registered_is_100(face_hub: FaceHub, tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    lifetime = timedelta(seconds=10)
+    expiring = issue(
+        "facturahub tests expiring",
+        tax_id=SUPPLIER_NIF,
+        not_before=now - timedelta(days=1) + lifetime,
+        days=1,
+    )
+    _register(
+        face_hub, expiring, tmp_path, "caduca-pronto", platform=face_hub.sandbox["supplier"]["platform"]
+    )
+    _works(face_hub, expiring)
+    time.sleep(max(0.0, (now + lifetime - datetime.now(UTC)).total_seconds()) + 1.5)
+    message = _refused(face_hub, expiring, "100")
+    assert "La firma de la petición SOAP no es válida" in message
+    assert f"caducó el {expiring.certificate.not_valid_after_utc.replace(tzinfo=None).isoformat()}" in message
+
+
+def test_s5_certificate_not_yet_valid_is_100(face_hub: FaceHub, tmp_path: Path) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    future = issue("facturahub tests future", tax_id=SUPPLIER_NIF, not_before=start)
+    _register(face_hub, future, tmp_path, "futuro", platform=face_hub.sandbox["supplier"]["platform"])
+    message = _refused(face_hub, future, "100")
+    assert f"no es válido hasta el {start.replace(tzinfo=None).isoformat()}" in message
+
+
+def test_s5_registered_but_unassigned_certificate_is_300(face_hub: FaceHub, tmp_path: Path) -> None:
+    loose = issue("facturahub tests unassigned", tax_id=SUPPLIER_NIF)
+    _register(face_hub, loose, tmp_path, "sin-plataforma", platform=None)
+    message = _refused(face_hub, loose, "300")
+    assert "no está dado de alta" in message and "«sin-plataforma»" in message and "no asignado" in message
+
+
+def test_s5_platform_deleted_is_300(face_hub: FaceHub, tmp_path: Path) -> None:
+    signer = issue("facturahub tests short-lived platform", tax_id=SUPPLIER_NIF)
+    pem = tmp_path / "erp.pem"
+    pem.write_bytes(signer.certificate_pem)
+    _cli(face_hub.env, "certificate", "register", SUPPLIER_NIF, str(pem), "--alias", "erp-temporal")
+    created = json.loads(
+        _cli(
+            face_hub.env,
+            "--json",
+            "platform",
+            "create",
+            SUPPLIER_NIF,
+            "--name",
+            "erp-temporal",
+            "--sending",
+            "--certificate",
+            signer.sha256,
+        )
+    )
+    _works(face_hub, signer)
+    _cli(face_hub.env, "platform", "delete", created["code"])
+    message = _refused(face_hub, signer, "300")
+    # deleting a platform releases its certificates: the request names the certificate left without one
+    assert "«erp-temporal»" in message and "no asignado" in message
+    shown = json.loads(_cli(face_hub.env, "--json", "platform", "show", created["code"]))
+    assert shown["deleted_at"] and shown["certificates"] == []

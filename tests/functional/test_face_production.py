@@ -1,0 +1,148 @@
+"""Production mode through the real protocol (protocols.md §6.4, FACe code 442), SQLite and
+PostgreSQL: a hub started with ``FACTURAHUB_MODE=production`` and its signing identity from PEM
+files (no sandbox: integrator, certificate, platform and directory set up through the CLI) refuses
+invoices signed by test certificates — a test subject, or a test issuer — on both suppliers'
+profiles, and accepts the same invoice signed by an ordinary certificate; the sandbox hub accepts
+the very invoice production refused.
+
+(FACe's 106, a *SOAP* request signed by a blocked or test certificate, is not produced: in
+production, which certificates may call is decided when they are registered.)"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.functional.face_hub import FACTURAHUB, FaceHub, face_hub, fnmt_identity, invoice_variant, signed
+from tests.functional.hub_process import HubProcess, own_hub
+from tests.functional.soap_client import zeep_client
+
+from facturahub.signatures.certgen import Identity, issue
+from facturahub.signatures.xades_sign import sign_invoice
+
+__all__ = ["face_hub"]
+
+NIF = "B00000018"
+DIRECTORY = "administracion,oc_codigo,og_codigo,ut_codigo\nP00000010,P00000010,P00000010,P00000010\n"
+TEST_TEXT = "El certificado usado en la firma de la factura esta en una lista de bloqueo o es de pruebas"
+
+
+@dataclass
+class ProductionHub:
+    process: HubProcess
+    identity: Identity  # the hub's own, from the PEM files
+    caller: Identity  # the registered SOAP certificate of the supplier's platform
+
+    def client(self, profile: str = "face") -> Any:
+        endpoint = self.process.face_endpoint if profile == "face" else self.process.efact_endpoint
+        return zeep_client(f"{endpoint}?wsdl", self.caller, self.identity.certificate_pem)
+
+
+@pytest.fixture(scope="module")
+def production(face_hub: FaceHub, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionHub]:
+    """On the same backend as the sandbox ``face_hub`` it is compared with."""
+    root = tmp_path_factory.mktemp(f"production-{face_hub.backend}")
+    identity = issue("facturahub hub", organisation="Operador de facturahub SL", days=365)
+    (root / "hub-cert.pem").write_bytes(identity.certificate_pem)
+    (root / "hub-key.pem").write_bytes(identity.private_key_pem)
+    caller = issue("ERP de Suministros Reales", tax_id=NIF, organisation="Suministros Reales SL")
+    (root / "erp.pem").write_bytes(caller.certificate_pem)
+    (root / "dir3.csv").write_text(DIRECTORY, encoding="utf-8")
+    settings = {
+        "MODE": "production",
+        "HUB_CERT_FILE": str(root / "hub-cert.pem"),
+        "HUB_KEY_FILE": str(root / "hub-key.pem"),
+    }
+    with own_hub(face_hub.backend, root, sandbox=False, **settings) as process:
+        process.cli("dir3", "import", str(root / "dir3.csv"))
+        process.cli("user", "create", "--nif", "00000000T", "--name", "Ana", "--email", "ana@example.com")
+        process.cli(
+            "integrator", "register", "--nif", NIF, "--legal-name", "Suministros Reales SL",
+            "--email", "facturas@example.com", "--accepted-by", "00000000T", "--accept-terms",
+        )  # fmt: skip
+        process.cli("certificate", "register", NIF, str(root / "erp.pem"), "--alias", "erp")
+        process.cli("platform", "create", NIF, "--name", "erp", "--sending", "--certificate", caller.sha256)
+        process.start()
+        yield ProductionHub(process, identity, caller)
+
+
+def _send(client: Any, document: bytes) -> Any:
+    return client.service.enviarFactura(
+        {
+            "correo": "proveedor@example.com",
+            "factura": {
+                "factura": base64.b64encode(document).decode(),
+                "nombre": "f.xsig",
+                "mime": "application/xml",
+            },
+            "anexos": {"anexo": []},
+        }
+    )
+
+
+def _test_signers() -> dict[str, Identity]:
+    test_ca = issue("AC Usuarios PRUEBAS", organisation="Autoridad de pruebas", is_ca=True)
+    return {
+        "fnmt-test-subject": fnmt_identity(),  # FNMT's "...CERTIFICADO PRUEBAS" test certificate
+        "sandbox-subject": issue("facturahub sandbox supplier", tax_id="B00000018"),
+        "test-issuer": issue("Firma Normal", tax_id="B00000018", organisation="Normal SL", issuer=test_ca),
+    }
+
+
+@pytest.mark.parametrize("profile", ["face", "efact"])
+def test_production_refuses_invoices_signed_by_test_certificates_442(
+    production: ProductionHub, profile: str
+) -> None:
+    client = production.client(profile)
+    for name, signer in _test_signers().items():
+        answer = _send(client, signed(invoice_variant()[0], signer))
+        description = answer.resultado.descripcion
+        assert answer.resultado.codigo == "442", (name, description)
+        assert description.startswith(TEST_TEXT) and answer.factura is None, description
+        subject = signer.certificate.subject.rfc4514_string()
+        assert subject in description, (subject, description)  # names the certificate
+    ordinary = issue("Maria Garcia", tax_id="12345678Z", organisation="Suministros Reales SL")
+    accepted = _send(client, signed(invoice_variant()[0], ordinary))
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
+
+
+def test_the_sandbox_accepts_what_production_refused(production: ProductionHub, face_hub: FaceHub) -> None:
+    xml, number = invoice_variant()
+    fnmt = fnmt_identity()
+    document = sign_invoice(xml, fnmt.certificate, fnmt.private_key)
+    refused = _send(production.client(), document)
+    assert refused.resultado.codigo == "442", refused.resultado.descripcion
+    sandbox = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
+    accepted = _send(sandbox, document)
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
+    assert accepted.factura.numeroFactura == number
+
+
+def test_production_answers_are_signed_with_the_configured_identity(production: ProductionHub) -> None:
+    """zeep verifies every answer with the PEM certificate the hub was configured with."""
+    estados = production.client().service.consultarEstados()
+    assert estados.resultado.codigo == "0"
+    health = httpx.get(production.process.base_url + "/health", timeout=10)
+    assert health.json()["mode"] == "production"
+
+
+def test_a_production_hub_without_its_files_does_not_start(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "FACTURAHUB_DATA_DIR": str(tmp_path / "var"),
+        "FACTURAHUB_MODE": "production",
+        "FACTURAHUB_HUB_CERT_FILE": str(tmp_path / "missing-cert.pem"),
+        "FACTURAHUB_HUB_KEY_FILE": str(tmp_path / "missing-key.pem"),
+    }
+    env.pop("FACTURAHUB_CONFIG", None)
+    done = subprocess.run(
+        [FACTURAHUB, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode != 0 and "missing-cert.pem" in done.stderr
