@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## make run: install, migrate, seed the sandbox, serve on 127.0.0.1:8080
+## make run: install, migrate, seed the sandbox, serve on 127.0.0.1:8080 with the background worker
 run: $(STAMP)
 	$(BIN)/facturahub db upgrade
 	$(BIN)/facturahub sandbox init --out $(SANDBOX_OUT)
-	$(BIN)/facturahub serve
+	$(BIN)/facturahub serve --with-worker
 
 ## make test: install and run the whole suite (lint and the import-direction check included)
 test: $(STAMP) lint

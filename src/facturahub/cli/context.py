@@ -57,6 +57,9 @@ class CLIContext:
             settings = self.settings()
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._database = Database(settings.effective_database_url)
+            from facturahub.jobs.queue import attach_job_queue
+
+            attach_job_queue(self._database, settings)  # notifications enqueue after commit
         return self._database
 
     @contextmanager

@@ -1,15 +1,84 @@
 """Every status change: appended to the invoice's history, mirrored on the invoice's current codes,
-and queued as a status document for the issuer's status downloads (eFACT flow, protocols.md §3).
-Later notification channels (mail, push) hang off the same place."""
+queued as a status document for the issuer's status downloads (eFACT flow, protocols.md §3), and
+added to the notification outbox — a mail to the invoice's ``correo``, a push to the supplier
+platform's endpoint — which the worker delivers after the transaction commits
+(:mod:`facturahub.services.notifications`).
+
+``feed=False`` records an initial state that is not a change (4100 at registration): history only,
+no status document and no notification."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from facturahub.domain.lifecycle import Flow
+from facturahub.services.notifications import queue_for_events
 from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    invoice: Invoice
+    flow: Flow
+    code: str
+    actor: str
+    reason: str | None = None
+    feed: bool = True  # False: an initial state, not a change (history only)
+
+
+def record_statuses(
+    session: Session, changes: Sequence[StatusChange], at: datetime | None = None
+) -> list[int]:
+    """Record many status changes at once — one INSERT per table, whatever their number (a
+    registry's list of 100 changes costs a handful of statements). Returns the history rows' ids,
+    in the order of ``changes``."""
+    if not changes:
+        return []
+    moment = at or datetime.now(UTC)
+    event_ids = list(
+        session.scalars(
+            insert(InvoiceEvent).returning(InvoiceEvent.id, sort_by_parameter_order=True),
+            [
+                {
+                    "invoice_id": change.invoice.id,
+                    "flow": change.flow.value,
+                    "code": change.code,
+                    "at": moment,
+                    "actor": change.actor,
+                    "reason": change.reason,
+                }
+                for change in changes
+            ],
+        )
+    )
+    for change in changes:
+        if change.flow is Flow.PROCESSING:
+            change.invoice.status_code = change.code
+        else:
+            change.invoice.cancellation_code = change.code
+    fed = [
+        (change.invoice, event_id) for change, event_id in zip(changes, event_ids, strict=True) if change.feed
+    ]
+    if fed:
+        session.execute(
+            insert(StatusDocument),
+            [
+                {
+                    "issuer_tax_id": invoice.issuer_tax_id,
+                    "invoice_id": invoice.id,
+                    "event_id": event_id,
+                    "created_at": moment,
+                }
+                for invoice, event_id in fed
+            ],
+        )
+        queue_for_events(session, fed, moment)
+    return event_ids
 
 
 def record_status(
@@ -22,24 +91,6 @@ def record_status(
     reason: str | None = None,
     at: datetime | None = None,
     feed: bool = True,
-) -> InvoiceEvent:
-    moment = at or datetime.now(UTC)
-    event = InvoiceEvent(
-        invoice_id=invoice.id, flow=flow.value, code=code, at=moment, actor=actor, reason=reason
-    )
-    session.add(event)
-    if flow is Flow.PROCESSING:
-        invoice.status_code = code
-    else:
-        invoice.cancellation_code = code
-    session.flush()
-    if feed:
-        session.add(
-            StatusDocument(
-                issuer_tax_id=invoice.issuer_tax_id,
-                invoice_id=invoice.id,
-                event_id=event.id,
-                created_at=moment,
-            )
-        )
-    return event
+) -> int:
+    """One status change (see :func:`record_statuses`); returns its history row's id."""
+    return record_statuses(session, [StatusChange(invoice, flow, code, actor, reason, feed)], at)[0]

@@ -335,3 +335,38 @@ class SeenSignature(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PushEndpoint(Base):
+    """A supplier platform's push configuration (FACe ``notificasspp2`` ``setNotificacion``): where
+    and how facturahub calls its ``setEstadoFactura`` on every status change of its invoices."""
+
+    __tablename__ = "push_endpoints"
+    __table_args__ = (UniqueConstraint("platform_id", "type_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    type_code: Mapped[str] = mapped_column(String(4))  # "3": WS interfaz RPC-Literal
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    url: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """The outbox: one row per channel (mail, push) and status change, written in the status
+    change's own transaction and delivered by the background worker (at least once)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_state_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("invoice_events.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # mail / push
+    target: Mapped[str] = mapped_column(String(500))  # e-mail address or endpoint URL
+    state: Mapped[str] = mapped_column(String(8))  # pending / sent / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,127 @@
+"""The job queue (huey): a SQLite file in the data directory by default, Redis when
+``FACTURAHUB_REDIS_URL`` is set. Both survive restarts; tasks take notification ids only.
+
+* ``facturahub.deliver_notifications(ids)``: enqueued after a status change's transaction commits
+  (one task per unit of work); delivers each id.
+* ``facturahub.deliver_notification(id)``: the retry of one id, scheduled with back-off.
+* ``facturahub.sweep_notifications``: every minute, re-queues pending rows that are due — a crash
+  between commit and enqueue, a lost task or a restart loses nothing.
+
+Producers (the web app, the CLI) only enqueue; the worker (``facturahub worker``) runs the
+consumer with a :class:`facturahub.jobs.delivery.Delivery` attached.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
+
+from facturahub.config import Settings
+from facturahub.jobs.delivery import Delivery
+from facturahub.services.notifications import JOB_QUEUE
+from facturahub.store.database import Database
+
+log = logging.getLogger("facturahub.jobs")
+
+BATCH = 100
+SWEEP_GRACE_SECONDS = 30.0
+
+
+class _QueueStorage(SqliteStorage):
+    """huey's SQLite storage in WAL mode with ``synchronous=NORMAL``: never corrupted by a crash,
+    and an enqueue costs no fsync of its own. Durability comes from the outbox: every
+    notification is a row committed (``synchronous=FULL``) with its status change, and the
+    sweeper re-queues any due row whose task a power cut took away. (huey's own ``fsync`` option
+    offers only FULL or OFF, and OFF can corrupt the file.)"""
+
+    def _create_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = super()._create_connection()
+        connection.execute("pragma synchronous=1")
+        return connection
+
+
+class _QueueHuey(SqliteHuey):
+    storage_class = _QueueStorage
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        return RedisHuey(settings.jobs_queue, url=settings.redis_url, results=False, utc=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return _QueueHuey(settings.jobs_queue, filename=str(settings.jobs_file), results=False, utc=True)
+
+
+class Jobs:
+    """The application's background jobs; implements :class:`facturahub.services.notifications.JobQueue`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.delivery: Delivery | None = None  # set in the worker process only
+        self._huey: Huey | None = None
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def huey(self) -> Huey:
+        """Built on first use (request threads may race for it), so that importing costs nothing."""
+        with self._lock:
+            if self._huey is None:
+                huey = make_huey(self.settings)
+                self._register(huey)
+                self._huey = huey
+            return self._huey
+
+    def _register(self, huey: Huey) -> None:
+        @huey.task(name="facturahub.deliver_notifications")
+        def deliver_notifications(ids: list[int]) -> None:
+            for notification_id in ids:
+                self.attempt(notification_id)
+
+        @huey.task(name="facturahub.deliver_notification")
+        def deliver_notification(notification_id: int) -> None:
+            self.attempt(notification_id)
+
+        @huey.periodic_task(crontab(minute="*"), name="facturahub.sweep_notifications")
+        def sweep_notifications() -> None:
+            self.sweep(SWEEP_GRACE_SECONDS)
+
+        self._tasks = {"batch": deliver_notifications, "one": deliver_notification}
+
+    # --- producing ------------------------------------------------------------------------------
+
+    def deliver(self, notification_ids: Sequence[int]) -> None:
+        ids = list(notification_ids)
+        huey = self.huey
+        for start in range(0, len(ids), BATCH):
+            huey.enqueue(self._tasks["batch"].s(ids[start : start + BATCH]))
+
+    # --- consuming (worker) ---------------------------------------------------------------------
+
+    def attempt(self, notification_id: int) -> None:
+        if self.delivery is None:
+            raise RuntimeError("no delivery configured: tasks run only in `facturahub worker`")
+        retry = self.delivery.attempt(notification_id)
+        if retry is not None:
+            self._tasks["one"].schedule(args=(notification_id,), eta=retry)
+
+    def sweep(self, grace_seconds: float = 0.0) -> int:
+        if self.delivery is None:
+            raise RuntimeError("no delivery configured: tasks run only in `facturahub worker`")
+        ids = self.delivery.due(grace_seconds)
+        if ids:
+            log.info("sweeper: re-queueing %d due notification(s)", len(ids))
+            self.deliver(ids)
+        return len(ids)
+
+
+def attach_job_queue(database: Database, settings: Settings) -> Jobs:
+    """Let the services of this database's units of work enqueue after commit."""
+    jobs = Jobs(settings)
+    database.session_info[JOB_QUEUE] = jobs
+    return jobs

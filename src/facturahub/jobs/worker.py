@@ -1,0 +1,55 @@
+"""``facturahub worker``: the huey consumer that delivers notifications.
+
+At start it re-queues every due pending notification (whatever was committed while no worker ran,
+or enqueued and lost), then consumes until SIGINT (graceful: running deliveries finish) or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from facturahub.config import Settings
+from facturahub.jobs.delivery import Delivery, retry_policy
+from facturahub.jobs.mailer import SMTPMailer
+from facturahub.jobs.push import SOAPPusher
+from facturahub.jobs.queue import Jobs, attach_job_queue
+from facturahub.services.hub_identity import load_hub_identity
+from facturahub.store.database import Database
+
+log = logging.getLogger("facturahub.jobs")
+
+
+def worker_jobs(settings: Settings, database: Database) -> Jobs:
+    """The queue with delivery attached (what the worker process runs)."""
+    jobs = attach_job_queue(database, settings)
+    jobs.delivery = Delivery(
+        database=database,
+        mailer=SMTPMailer(settings),
+        pusher=SOAPPusher(load_hub_identity(settings), settings.push_timeout_seconds),
+        policy=retry_policy(settings),
+        language=settings.language,
+        sender=settings.smtp_from,
+    )
+    return jobs
+
+
+def run_worker(settings: Settings, threads: int | None = None) -> None:
+    database = Database(settings.effective_database_url)
+    try:
+        jobs = worker_jobs(settings, database)
+        queued = jobs.sweep()
+        backend = "redis" if settings.redis_url else f"sqlite {settings.jobs_file}"
+        log.info(
+            "worker on %s queue %r; %d due notification(s) re-queued", backend, settings.jobs_queue, queued
+        )
+        consumer = jobs.huey.create_consumer(
+            workers=threads or settings.jobs_threads,
+            worker_type="thread",
+            periodic=True,
+            initial_delay=0.05,
+            max_delay=settings.jobs_poll_seconds,
+            check_worker_health=True,
+        )
+        consumer.run()
+    finally:
+        database.dispose()
