@@ -5,12 +5,14 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from facturahub.soap.efact_suppliers import EFACT_SUPPLIERS
+from facturahub.soap.face_notifications import FACE_NOTIFICATIONS
+from facturahub.soap.face_rcf import FACE_RCF
 from facturahub.soap.face_suppliers import FACE_SUPPLIERS
 from facturahub.soap.pipeline import HubParts, Pipeline
 from facturahub.soap.profile import Profile
 from facturahub.soap.transport import SOAPEndpoint
 
-PROFILES: tuple[Profile, ...] = (FACE_SUPPLIERS, EFACT_SUPPLIERS)
+PROFILES: tuple[Profile, ...] = (FACE_SUPPLIERS, EFACT_SUPPLIERS, FACE_RCF, FACE_NOTIFICATIONS)
 
 
 def soap_routes(hub: HubParts) -> list[Route]:
