@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ def postgres_database() -> Iterator[str | None]:
 
 
 @contextmanager
-def running_hub(workdir: Path, shared_data: Path, database_url: str | None = None) -> Iterator[RunningHub]:
+def running_hub(
+    workdir: Path, shared_data: Path, database_url: str | None = None, workers: int = 1
+) -> Iterator[RunningHub]:
     port = free_port()
     env = {
         **os.environ,
@@ -81,7 +84,9 @@ def running_hub(workdir: Path, shared_data: Path, database_url: str | None = Non
         text=True,
     )
     log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen([FACTURAHUB, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [FACTURAHUB, "serve", "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -101,3 +106,21 @@ def running_hub(workdir: Path, shared_data: Path, database_url: str | None = Non
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def on_every_engine(
+    name: str,
+    run_engine: Callable[[str | None, argparse.Namespace], dict[str, float]],
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """Run a benchmark on SQLite, then on PostgreSQL when reachable; print the machine-readable
+    line ``<name> key=value…`` of the SQLite figures last, and return them."""
+    results = {"sqlite": run_engine(None, args)}
+    with postgres_database() as url:
+        if url is None:
+            print("[postgresql] unreachable: skipped")
+        else:
+            results["postgresql"] = run_engine(url, args)
+    figures = results["sqlite"]
+    print(f"{name} " + " ".join(f"{key}={value:.2f}" for key, value in figures.items()))
+    return figures

@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from bench.hub import postgres_database, running_hub
+from bench.hub import on_every_engine, running_hub
 from bench.messages import invoice_requests, list_request, load_identity
 from facturahub.signatures.wssecurity import WSSPolicy, verify_request
 from facturahub.signatures.xades import verify_invoice_signature
@@ -105,7 +105,7 @@ def list_latency(url: str, requests: list[bytes]) -> list[float]:
 def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, float]:
     with (
         tempfile.TemporaryDirectory(prefix="facturahub-bench-") as tmp,
-        running_hub(Path(tmp), SHARED, database_url) as hub,
+        running_hub(Path(tmp), SHARED, database_url, args.workers) as hub,
     ):
         certificate, key = load_identity(
             hub.sandbox_dir / "supplier-cert.pem", hub.sandbox_dir / "supplier-key.pem"
@@ -136,6 +136,7 @@ def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, 
         }
         print(
             f"[{hub.engine}] {accepted} accepted, {failures} refused, {args.clients} clients, "
+            f"{args.workers} hub workers, "
             f"request ~{size / 1024:.1f} KB"
         )
         print(
@@ -154,16 +155,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--invoices", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--list-calls", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="hub worker processes")
     args = parser.parse_args(argv)
-    results = {"sqlite": run_engine(None, args)}
-    with postgres_database() as url:
-        if url is None:
-            print("[postgresql] unreachable: skipped")
-        else:
-            results["postgresql"] = run_engine(url, args)
-    figures = results["sqlite"]
-    print("intake " + " ".join(f"{key}={value:.2f}" for key, value in figures.items()))
-    return figures
+    return on_every_engine("intake", run_engine, args)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ def load_identity(cert: Path, key: Path) -> tuple[x509.Certificate, rsa.RSAPriva
     return x509.load_pem_x509_certificate(cert.read_bytes()), private
 
 
-def signed_request(payload: str, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
+def signed_request(
+    payload: str, certificate: x509.Certificate, key: rsa.RSAPrivateKey, namespace: str = FACE
+) -> bytes:
+    """``payload`` uses the prefix ``web`` for the service's namespace (FACe's by default)."""
     envelope = etree.fromstring(
-        f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:web="{FACE}"><soapenv:Header/>'
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:web="{namespace}"><soapenv:Header/>'
         f"<soapenv:Body>{payload}</soapenv:Body></soapenv:Envelope>".encode()
     )
     return sign_envelope(etree.ElementTree(envelope), certificate, key, now=datetime.now(UTC))

@@ -60,3 +60,19 @@ def write_file(tmp_path: Path) -> Callable[[str, bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def sandbox(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The sandbox seeded in ``database`` by the real use case: (the supplier as a verified
+    caller, a blob store) for tests that drive the intake use case directly."""
+    from facturahub.services import lookup
+    from facturahub.services.sandbox import init_sandbox
+    from facturahub.signatures.certgen import issue
+    from facturahub.store.blobs import LocalBlobStore
+
+    with database.unit_of_work() as session:
+        summary = init_sandbox(session, tmp_path / "sandbox", issue("hub"), "http://127.0.0.1:1")
+    with database.unit_of_work() as session:
+        caller = lookup.identify_caller(session, thumbprint=summary["supplier"]["certificate_sha256"])
+    return caller, LocalBlobStore(tmp_path / "blobs")

@@ -11,23 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from facturahub.errors import FacturahubError
-from facturahub.services import lookup
 from facturahub.services.intake import IntakePolicy, Submission, submit_invoice
-from facturahub.services.sandbox import init_sandbox
-from facturahub.signatures.certgen import issue
 from facturahub.signatures.xades_sign import sign_invoice
-from facturahub.store.blobs import LocalBlobStore
 from facturahub.store.database import Database
 from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
-
-
-@pytest.fixture
-def sandbox(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
-    with database.unit_of_work() as session:
-        summary = init_sandbox(session, tmp_path / "sandbox", issue("hub"), "http://127.0.0.1:1")
-    with database.unit_of_work() as session:
-        caller = lookup.identify_caller(session, thumbprint=summary["supplier"]["certificate_sha256"])
-    return caller, LocalBlobStore(tmp_path / "blobs")
 
 
 @pytest.fixture(scope="module")

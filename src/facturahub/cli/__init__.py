@@ -14,9 +14,12 @@ import click
 from facturahub.cli.client import client
 from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.directory import dir3
+from facturahub.cli.invoices import invoice
+from facturahub.cli.notify import background_worker, notify, worker
 from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
 from facturahub.cli.tools import sign_invoice
+from facturahub.config import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,8 +49,13 @@ def cli(
 @click.option(
     "--workers", type=int, default=None, help="Worker processes (FACTURAHUB_WORKERS; default: cores)."
 )
+@click.option(
+    "--with-worker", is_flag=True, help="Also run the background worker (`facturahub worker`) until exit."
+)
 @click.pass_obj
-def serve(obj: CLIContext, host: str | None, port: int | None, workers: int | None) -> None:
+def serve(
+    obj: CLIContext, host: str | None, port: int | None, workers: int | None, with_worker: bool
+) -> None:
     """Serve the hub over HTTP."""
     import uvicorn
 
@@ -57,6 +65,10 @@ def serve(obj: CLIContext, host: str | None, port: int | None, workers: int | No
 
     def action() -> None:
         settings = obj.settings(host=host, port=port, workers=workers)
+        with background_worker(settings, enabled=with_worker):
+            serve_http(settings)
+
+    def serve_http(settings: Settings) -> None:
         count = settings.workers
         click.echo(
             f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
@@ -65,6 +77,10 @@ def serve(obj: CLIContext, host: str | None, port: int | None, workers: int | No
             uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
             return
         load_hub_identity(settings)  # create the sandbox identity once, before the workers race for it
+        if settings.trust_store is not None:
+            from facturahub.signatures.trust import load_trust_store
+
+            load_trust_store(settings.trust_store)  # refuse a bad store here, with our message
         os.environ.update(settings_environment(settings))
         uvicorn.run(
             "facturahub.app:app_from_environment",
@@ -139,7 +155,20 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
     run_command(obj, action)
 
 
-for group in (user, integrator, delegate, certificate, platform, dir3, notice, sign_invoice, client):
+for group in (
+    user,
+    integrator,
+    delegate,
+    certificate,
+    platform,
+    dir3,
+    notice,
+    sign_invoice,
+    client,
+    notify,
+    worker,
+    invoice,
+):
     cli.add_command(group)
 
 
