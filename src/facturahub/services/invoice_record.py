@@ -3,7 +3,7 @@ centres, files and full history in both flows, plus the notifications its change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from facturahub.domain import lifecycle
 from facturahub.errors import NotFound
 from facturahub.services.actors import Actor, require_operator
+from facturahub.services.invoices import find_by_number
 from facturahub.store.models import Invoice, InvoiceEvent, Notification, Platform, Unit
 
 
@@ -29,8 +30,7 @@ class HistoryEntry:
 def invoice_record(session: Session, actor: Actor, registry_number: str) -> dict[str, Any]:
     """Everything known about the invoice ``registry_number`` (operators only)."""
     require_operator(actor)
-    number = registry_number.strip()
-    invoice = session.scalar(select(Invoice).where(Invoice.registry_number == number))
+    number, invoice = find_by_number(session, registry_number)
     if invoice is None:
         raise NotFound("invoice.not_found", registry_number=number)
     platform = session.get(Platform, invoice.platform_id)
@@ -90,7 +90,7 @@ def invoice_record(session: Session, actor: Actor, registry_number: str) -> dict
                 for a in invoice.attachments
             ),
         ],
-        "history": [entry.__dict__ for entry in history(session, invoice)],
+        "history": [asdict(entry) for entry in history(session, invoice)],
         "notifications": [
             {
                 "id": row.id,

@@ -28,20 +28,24 @@ from facturahub.store.models import (
 
 MAX_LIST = 500
 MAX_REASON = 255
-_NUMBER = re.compile(r"^\d{12}$")
+REGISTRY_NUMBER = re.compile(r"^\d{12}$")
 
 Named = tuple[str, str]
 
 
-def get_invoice(session: Session, caller: CallerIdentity, registry_number: str | None) -> Invoice:
+def find_by_number(session: Session, registry_number: str | None) -> tuple[str, Invoice | None]:
+    """The cleaned number and its invoice (None when it does not exist or is malformed); an empty
+    number is refused. Who may see the invoice is the caller's business."""
     number = (registry_number or "").strip()
     if not number:
         raise InvalidInput("invoice.registry_number_required")
-    invoice = (
-        session.scalar(select(Invoice).where(Invoice.registry_number == number))
-        if _NUMBER.match(number)
-        else None
-    )
+    if not REGISTRY_NUMBER.match(number):
+        return number, None
+    return number, session.scalar(select(Invoice).where(Invoice.registry_number == number))
+
+
+def get_invoice(session: Session, caller: CallerIdentity, registry_number: str | None) -> Invoice:
+    number, invoice = find_by_number(session, registry_number)
     if invoice is None:
         raise NotFound("invoice.not_found", registry_number=number)
     if invoice.platform_id != caller.platform_id:
@@ -108,8 +112,7 @@ def request_cancellation(
         raise InvalidInput("invoice.cancellation_reason_required")
     if len(text) > MAX_REASON:
         raise InvalidInput("invoice.reason_too_long", length=len(text), limit=MAX_REASON)
-    invoice = get_invoice(session, caller, registry_number)
-    _lock(session, invoice)
+    invoice = lock_invoice(session, get_invoice(session, caller, registry_number))
     lifecycle.check_cancellation_request(invoice.status_code, invoice.cancellation_code)
     record_status(
         session,
@@ -128,12 +131,19 @@ def release_duplicate_key(session: Session, invoice: Invoice) -> None:
     session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == invoice.id))
 
 
-def _lock(session: Session, invoice: Invoice) -> None:
-    """Serialise status changes per invoice (D4): a row lock on PostgreSQL; SQLite transactions
-    already hold the database write lock (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
-        session.refresh(invoice)
+def lock_invoice(session: Session, invoice: Invoice) -> Invoice:
+    """Serialise status changes per invoice (D4): ``SELECT … FOR UPDATE`` on PostgreSQL, reloading
+    the row as the lock holder left it; SQLite write transactions already hold the database's
+    write lock (BEGIN IMMEDIATE) and the clause is not rendered."""
+    statement = (
+        select(Invoice)
+        .where(Invoice.id == invoice.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    locked = session.scalar(statement)
+    assert locked is not None  # the row is never deleted
+    return locked
 
 
 def status_texts(code: str) -> tuple[str, str]:

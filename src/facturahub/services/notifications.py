@@ -86,7 +86,7 @@ def queue_for_events(session: Session, events: Sequence[tuple[Invoice, int]], at
     ids = list(
         session.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True), values)
     )
-    _dispatch_ids_after_commit(session, ids)
+    dispatch_after_commit(session, ids)
     return ids
 
 
@@ -107,26 +107,18 @@ def forget_push_endpoints(session: Session) -> None:
 
 
 def dispatch_after_commit(session: Session, notification_ids: Sequence[int]) -> None:
-    """Hand the ids to the job queue once the transaction commits. Without a queue (a boundary that
-    configured none) the rows wait for the worker's sweeper: nothing is lost either way."""
+    """Hand the ids to the job queue once the transaction commits — one dispatch per unit of work,
+    however many status changes it made. Without a queue (a boundary that configured none) the
+    rows wait for the worker's sweeper: nothing is lost either way."""
     queue: JobQueue | None = session.info.get(JOB_QUEUE)
     if queue is None or not notification_ids:
-        return
-    ids = list(notification_ids)
-    after_commit(session, lambda: queue.deliver(ids))
-
-
-def _dispatch_ids_after_commit(session: Session, ids: list[int]) -> None:
-    """Collect new ids for one dispatch per unit of work."""
-    queue: JobQueue | None = session.info.get(JOB_QUEUE)
-    if queue is None:
         return
     pending: list[int] | None = session.info.get(_OUTBOX)
     if pending is None:
         pending = session.info[_OUTBOX] = []
         collected = pending
         after_commit(session, lambda: queue.deliver(collected))
-    pending.extend(ids)
+    pending.extend(notification_ids)
 
 
 # --- delivery (the worker) ----------------------------------------------------------------------

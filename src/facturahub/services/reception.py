@@ -9,7 +9,6 @@ invoices. Status changes live in :mod:`facturahub.services.status_changes`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,7 @@ from facturahub.domain.lifecycle import Flow
 from facturahub.errors import Conflict, FacturahubError, InvalidInput, NotFound, PermissionDenied
 from facturahub.services import audit
 from facturahub.services.actors import Actor
-from facturahub.services.invoices import Named, relations
+from facturahub.services.invoices import REGISTRY_NUMBER, Named, find_by_number, lock_invoice, relations
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.platforms import approved_offices
 from facturahub.services.status_feed import record_status
@@ -33,7 +32,6 @@ MAX_NEW = 500  # solicitarNuevasFacturas / solicitarNuevasAnulaciones
 MAX_LIST = 500  # consultarListadoFacturas
 MAX_RCF_CODE = 64  # invoices.rcf_code
 REGISTERED_IN_RCF = "1300"
-_NUMBER = re.compile(r"^\d{12}$")
 
 
 @dataclass(frozen=True)
@@ -114,14 +112,7 @@ def registry_relations(session: Session, scope: RegistryScope) -> list[tuple[Nam
 
 def find_invoice(session: Session, scope: RegistryScope, registry_number: str | None) -> Invoice:
     """An invoice of this registry; unknown and foreign numbers are the same error (511)."""
-    number = (registry_number or "").strip()
-    if not number:
-        raise InvalidInput("invoice.registry_number_required")
-    invoice = (
-        session.scalar(select(Invoice).where(Invoice.registry_number == number))
-        if _NUMBER.match(number)
-        else None
-    )
+    number, invoice = find_by_number(session, registry_number)
     if invoice is None or not scope.sees(invoice):
         raise NotFound("reception.invoice_not_visible", registry_number=number)
     return invoice
@@ -148,11 +139,10 @@ def list_invoices(
     if len(numbers) > MAX_LIST:
         raise InvalidInput("invoice.too_many", count=len(numbers), limit=MAX_LIST)
     wanted = [n.strip() for n in numbers]
+    valid = {n for n in wanted if REGISTRY_NUMBER.match(n)}
     found = {
         invoice.registry_number: invoice
-        for invoice in session.scalars(
-            select(Invoice).where(Invoice.registry_number.in_({n for n in wanted if _NUMBER.match(n)}))
-        )
+        for invoice in session.scalars(select(Invoice).where(Invoice.registry_number.in_(valid)))
     }
     results: list[tuple[str, Invoice | FacturahubError]] = []
     for number in wanted:
@@ -279,28 +269,13 @@ def pending_cancellations(
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def lock_invoice(session: Session, invoice: Invoice) -> Invoice:
-    """Serialise status changes per invoice (D4): ``SELECT … FOR UPDATE`` on PostgreSQL, reloading
-    the row as the lock holder left it; SQLite write transactions already hold the database's
-    write lock (BEGIN IMMEDIATE) and the clause is not rendered."""
-    statement = (
-        select(Invoice)
-        .where(Invoice.id == invoice.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    locked = session.scalar(statement)
-    assert locked is not None  # the row is never deleted
-    return locked
-
-
 def lock_invoices(
     session: Session, scope: RegistryScope, numbers: Iterable[str | None]
 ) -> dict[str, Invoice]:
     """Lock, in one statement and in id order, the registry's invoices a batch names, and return
     them (as the lock holder left them) by registry number: two batches naming the same invoices in
     different orders then wait for each other instead of deadlocking."""
-    wanted = {n.strip() for n in numbers if n and _NUMBER.match(n.strip())}
+    wanted = {n.strip() for n in numbers if n and REGISTRY_NUMBER.match(n.strip())}
     if not wanted or not scope.offices:
         return {}
     statement = (

@@ -135,10 +135,7 @@ def apply_batch(
             results.append((request, error))
             continue
         for change in changes:  # later items of the batch see this item's effect
-            if change.flow is Flow.PROCESSING:
-                change.invoice.status_code = change.code
-            else:
-                change.invoice.cancellation_code = change.code
+            change.apply()
         accepted.extend(changes)
         results.append((request, invoice))
     record_statuses(session, accepted, at=now)

@@ -30,6 +30,13 @@ class StatusChange:
     reason: str | None = None
     feed: bool = True  # False: an initial state, not a change (history only)
 
+    def apply(self) -> None:
+        """Mirror the change on the invoice's current codes."""
+        if self.flow is Flow.PROCESSING:
+            self.invoice.status_code = self.code
+        else:
+            self.invoice.cancellation_code = self.code
+
 
 def record_statuses(
     session: Session, changes: Sequence[StatusChange], at: datetime | None = None
@@ -57,10 +64,7 @@ def record_statuses(
         )
     )
     for change in changes:
-        if change.flow is Flow.PROCESSING:
-            change.invoice.status_code = change.code
-        else:
-            change.invoice.cancellation_code = change.code
+        change.apply()
     fed = [
         (change.invoice, event_id) for change, event_id in zip(changes, event_ids, strict=True) if change.feed
     ]
