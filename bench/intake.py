@@ -20,11 +20,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from bench.http import Connection
 from bench.hub import on_every_engine, running_hub
 from bench.messages import invoice_requests, list_request, load_identity
 from facturahub.signatures.wssecurity import WSSPolicy, verify_request
@@ -69,12 +69,12 @@ def send_all(url: str, messages: list[bytes], clients: int) -> tuple[float, list
 
     def worker(chunk: list[bytes]) -> tuple[list[float], list[str], int]:
         mine, got, bad = [], [], 0
-        with httpx.Client(timeout=60) as client:
+        with Connection(url) as connection:
             for body in chunk:
                 start = time.perf_counter()
-                response = client.post(url, content=body, headers=HEADERS)
+                _status, content = connection.post(body, HEADERS)
                 mine.append(time.perf_counter() - start)
-                root = etree.fromstring(response.content)
+                root = etree.fromstring(content)
                 if root.findtext(".//resultado/codigo") == "0":
                     got.append(root.findtext(".//factura/numeroRegistro") or "")
                 else:
@@ -93,12 +93,12 @@ def send_all(url: str, messages: list[bytes], clients: int) -> tuple[float, list
 
 def list_latency(url: str, requests: list[bytes]) -> list[float]:
     timings = []
-    with httpx.Client(timeout=60) as client:
+    with Connection(url) as connection:
         for body in requests:
             start = time.perf_counter()
-            response = client.post(url, content=body, headers=HEADERS)
+            _status, content = connection.post(body, HEADERS)
             timings.append(time.perf_counter() - start)
-            assert b"<codigo>0</codigo>" in response.content, response.content[:500]
+            assert b"<codigo>0</codigo>" in content, content[:500]
     return timings
 
 

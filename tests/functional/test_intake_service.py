@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from facturahub.errors import FacturahubError
-from facturahub.services.intake import IntakePolicy, Submission, submit_invoice
+from facturahub.services.intake import IntakePolicy, RegisteredInvoice, Submission, submit_invoice
 from facturahub.signatures.xades_sign import sign_invoice
 from facturahub.store.database import Database
-from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
+from facturahub.store.models import InvoiceEvent, StatusDocument
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def signer(shared_data: Path):  # type: ignore[no-untyped-def]
     return certificate, key
 
 
-def _submit(database: Database, sandbox, data: bytes, **policy) -> Invoice:  # type: ignore[no-untyped-def]
+def _submit(database: Database, sandbox, data: bytes, **policy) -> RegisteredInvoice:  # type: ignore[no-untyped-def]
     caller, blobs = sandbox
     schema = Path(__file__).resolve().parents[3] / "shared" / "data" / "facturae" / "xsd"
     with database.unit_of_work() as session:
@@ -35,7 +35,6 @@ def _submit(database: Database, sandbox, data: bytes, **policy) -> Invoice:  # t
             Submission(data, "f.xsig", "application/xml", "a@b.es"),
             IntakePolicy(schema_dir=schema, **policy),
         )
-        session.expunge(invoice)
         return invoice
 
 

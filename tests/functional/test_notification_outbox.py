@@ -17,7 +17,7 @@ from facturahub.config import load_settings
 from facturahub.jobs.queue import Jobs, attach_job_queue
 from facturahub.services import lookup, notifications
 from facturahub.services.actors import Actor
-from facturahub.services.intake import IntakePolicy, Submission, submit_invoice
+from facturahub.services.intake import IntakePolicy, RegisteredInvoice, Submission, submit_invoice
 from facturahub.services.invoices import request_cancellation
 from facturahub.services.notification_content import push_status, render_mail
 from facturahub.services.sandbox import init_sandbox
@@ -25,7 +25,7 @@ from facturahub.signatures.certgen import issue
 from facturahub.signatures.xades_sign import sign_invoice
 from facturahub.store.blobs import LocalBlobStore
 from facturahub.store.database import Database
-from facturahub.store.models import Invoice, Notification, PushEndpoint
+from facturahub.store.models import Notification, PushEndpoint
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 POLICY = notifications.RetryPolicy(
@@ -50,7 +50,9 @@ def world(database: Database, tmp_path: Path, shared_data: Path) -> dict[str, An
     return {"supplier": supplier, "blobs": LocalBlobStore(tmp_path / "blobs"), "signer": (certificate, key)}
 
 
-def _register(database: Database, world: dict[str, Any], shared_data: Path, email: str | None) -> Invoice:
+def _register(
+    database: Database, world: dict[str, Any], shared_data: Path, email: str | None
+) -> RegisteredInvoice:
     data = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
     with database.unit_of_work() as session:
         invoice = submit_invoice(
@@ -61,7 +63,6 @@ def _register(database: Database, world: dict[str, Any], shared_data: Path, emai
             IntakePolicy(schema_dir=shared_data / "facturae" / "xsd", profile="efact"),
             now=NOW,
         )
-        session.expunge(invoice)
         return invoice
 
 
@@ -69,7 +70,7 @@ def _queued_ids(jobs: Jobs) -> list[int]:
     return [notification_id for task in jobs.huey.pending() for notification_id in task.args[0]]
 
 
-def _rows(database: Database, invoice: Invoice) -> list[Notification]:
+def _rows(database: Database, invoice: RegisteredInvoice) -> list[Notification]:
     with database.unit_of_work() as session:
         rows = list(session.scalars(select(Notification).where(Notification.invoice_id == invoice.id)))
         session.expunge_all()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from facturahub.errors import Conflict, FacturahubError, InvalidInput, NotFound
 from facturahub.services import lookup
-from facturahub.services.intake import IntakePolicy, Submission, submit_invoice
+from facturahub.services.intake import IntakePolicy, RegisteredInvoice, Submission, submit_invoice
 from facturahub.services.invoices import request_cancellation
 from facturahub.services.sandbox import init_sandbox
 from facturahub.services.status_downloads import (
@@ -32,7 +32,7 @@ from facturahub.signatures.certgen import issue
 from facturahub.signatures.xades_sign import sign_invoice
 from facturahub.store.blobs import LocalBlobStore
 from facturahub.store.database import Database
-from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
+from facturahub.store.models import InvoiceEvent, StatusDocument
 
 DFB_ISSUER = "G48200422"
 FACE_ISSUER = "12345678Z"
@@ -67,7 +67,7 @@ def feedback_schema(shared_data: Path) -> etree.XMLSchema:
 
 def _register(
     database: Database, sandbox: dict[str, Any], shared_data: Path, signer: Any, sample: str
-) -> Invoice:
+) -> RegisteredInvoice:
     data = (shared_data / "facturae" / "samples" / sample).read_bytes()
     schema = shared_data / "facturae" / "xsd"
     with database.unit_of_work() as session:
@@ -79,12 +79,11 @@ def _register(
             IntakePolicy(schema_dir=schema, profile="efact", sanitise_attachment_names=True),
             now=REGISTERED_AT,
         )
-        session.expunge(invoice)
         return invoice
 
 
 @pytest.fixture
-def dfb(database: Database, sandbox: dict[str, Any], shared_data: Path, signer: Any) -> Invoice:
+def dfb(database: Database, sandbox: dict[str, Any], shared_data: Path, signer: Any) -> RegisteredInvoice:
     """The Bizkaia sample registered (1200) and then asked to be cancelled (4200)."""
     invoice = _register(database, sandbox, shared_data, signer, "fawno-unsigned-factura_dfb.xml")
     with database.unit_of_work() as session:
@@ -92,7 +91,7 @@ def dfb(database: Database, sandbox: dict[str, Any], shared_data: Path, signer: 
     return invoice
 
 
-def _doc_ids(database: Database, invoice: Invoice) -> dict[str, int]:
+def _doc_ids(database: Database, invoice: RegisteredInvoice) -> dict[str, int]:
     """Status document id by the code of the event it points at."""
     with database.unit_of_work() as session:
         rows = session.execute(
@@ -193,7 +192,7 @@ def _feedback(root: etree._Element) -> dict[str, Any]:
 
 
 def test_index_lists_the_registration_and_the_cancellation_request(
-    database: Database, sandbox: dict[str, Any], dfb: Invoice
+    database: Database, sandbox: dict[str, Any], dfb: RegisteredInvoice
 ) -> None:
     ids = _doc_ids(database, dfb)
     assert set(ids) == {"1200", "4200"}  # 4100 (not requested) is never queued
@@ -216,7 +215,7 @@ def test_index_lists_the_registration_and_the_cancellation_request(
 
 
 def test_each_document_downloads_as_a_valid_delivery_feedback(
-    database: Database, sandbox: dict[str, Any], dfb: Invoice, feedback_schema: etree.XMLSchema
+    database: Database, sandbox: dict[str, Any], dfb: RegisteredInvoice, feedback_schema: etree.XMLSchema
 ) -> None:
     ids = _doc_ids(database, dfb)
     invoice_part = {
@@ -249,7 +248,7 @@ def test_each_document_downloads_as_a_valid_delivery_feedback(
 
 
 def test_mark_option_s_removes_the_document_and_n_keeps_it_until_confirmed(
-    database: Database, sandbox: dict[str, Any], dfb: Invoice, feedback_schema: etree.XMLSchema
+    database: Database, sandbox: dict[str, Any], dfb: RegisteredInvoice, feedback_schema: etree.XMLSchema
 ) -> None:
     supplier = sandbox["supplier"]
     ids = _doc_ids(database, dfb)
@@ -278,7 +277,7 @@ def test_mark_option_s_removes_the_document_and_n_keeps_it_until_confirmed(
 def test_another_platform_or_issuer_sees_nothing_and_learns_nothing(
     database: Database,
     sandbox: dict[str, Any],
-    dfb: Invoice,
+    dfb: RegisteredInvoice,
     shared_data: Path,
     signer: Any,
     feedback_schema: etree.XMLSchema,
@@ -343,7 +342,7 @@ def test_empty_queue_answers_efacts_own_message(database: Database, sandbox: dic
     ],
 )
 def test_bad_doc_ids_are_refused_precisely(
-    database: Database, sandbox: dict[str, Any], dfb: Invoice, doc_id: str, key: str
+    database: Database, sandbox: dict[str, Any], dfb: RegisteredInvoice, doc_id: str, key: str
 ) -> None:
     for call in (
         lambda s: download(s, sandbox["supplier"], DFB_ISSUER, doc_id, False),

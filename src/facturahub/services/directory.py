@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from facturahub.domain.directory import DirectorySnapshot
@@ -204,42 +204,36 @@ def list_relations(
     return list(session.scalars(statement.order_by(*order)))
 
 
-def check_centres(session: Session, *, office: str, managing_body: str, processing_unit: str) -> UnitRelation:
+_UNITS_ACTIVE = select(Unit.code, Unit.active).where(Unit.code.in_(bindparam("codes", expanding=True)))
+_RELATION_ACTIVE = select(UnitRelation.active).where(
+    UnitRelation.office_code == bindparam("office"),
+    UnitRelation.managing_body_code == bindparam("managing_body"),
+    UnitRelation.processing_unit_code == bindparam("processing_unit"),
+)
+
+
+def check_centres(session: Session, *, office: str, managing_body: str, processing_unit: str) -> None:
     """An invoice's three centres must exist, be active and be related (FACe codes 409–413); the
-    error says which centre, and whether it is unknown or inactive."""
-    units = {
-        u.code: u
-        for u in session.scalars(select(Unit).where(Unit.code.in_({office, managing_body, processing_unit})))
-    }
+    error says which centre, and whether it is unknown or inactive. Every submission runs this:
+    two Core queries."""
+    connection = session.connection()
+    rows = connection.execute(_UNITS_ACTIVE, {"codes": [office, managing_body, processing_unit]})
+    active = {code: is_active for code, is_active in rows}
     for code, role in (
         (managing_body, "managing_body"),
         (processing_unit, "processing_unit"),
         (office, "office"),
     ):
-        unit = units.get(code)
-        if unit is None:
+        if code not in active:
             raise InvalidInput(f"directory.{role}_unknown", code=code)
-        if not unit.active:
+        if not active[code]:
             raise InvalidInput(f"directory.{role}_inactive", code=code)
-    relation = session.scalar(
-        select(UnitRelation).where(
-            UnitRelation.office_code == office,
-            UnitRelation.managing_body_code == managing_body,
-            UnitRelation.processing_unit_code == processing_unit,
-        )
-    )
-    if relation is None:
-        raise InvalidInput(
-            "directory.relation_missing",
-            office=office,
-            managing_body=managing_body,
-            processing_unit=processing_unit,
-        )
-    if not relation.active:
-        raise InvalidInput(
-            "directory.relation_inactive",
-            office=office,
-            managing_body=managing_body,
-            processing_unit=processing_unit,
-        )
-    return relation
+    relation_active = connection.execute(
+        _RELATION_ACTIVE,
+        {"office": office, "managing_body": managing_body, "processing_unit": processing_unit},
+    ).scalar_one_or_none()
+    centres = {"office": office, "managing_body": managing_body, "processing_unit": processing_unit}
+    if relation_active is None:
+        raise InvalidInput("directory.relation_missing", **centres)
+    if not relation_active:
+        raise InvalidInput("directory.relation_inactive", **centres)

@@ -16,9 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
@@ -34,6 +34,7 @@ from facturahub.signatures.xades import require_certificate_valid_at_signing, ve
 from facturahub.signatures.xml import parse_xml
 from facturahub.store.blobs import BlobRef, BlobStore
 from facturahub.store.models import Invoice, InvoiceAttachment, InvoiceKey
+from facturahub.store.statements import PerDialect
 
 INVOICE_MIME = "application/xml"
 FACE_ATTACHMENT_MIMES = frozenset(
@@ -161,15 +162,37 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
     )
 
 
+@dataclass
+class RegisteredInvoice:
+    """What registration produced (the row as written): enough to answer the supplier and to feed
+    the first status change. Read the invoice with :mod:`facturahub.services.invoices` for more."""
+
+    id: int
+    registry_number: str
+    platform_id: int
+    issuer_tax_id: str
+    series: str
+    number: str
+    office_code: str
+    managing_body_code: str
+    processing_unit_code: str
+    blob_sha256: str
+    email: str | None
+    received_at: datetime
+    tracking_id: str
+    status_code: str = lifecycle.REGISTERED
+    cancellation_code: str = lifecycle.NOT_REQUESTED
+
+
 def register_invoice(
     session: Session,
     caller: CallerIdentity,
     prepared: PreparedInvoice,
     policy: IntakePolicy,
     now: datetime | None = None,
-) -> Invoice:
-    """The short write part of intake: directory, duplicates, number, rows. The caller commits
-    and answers only after the commit (D1)."""
+) -> RegisteredInvoice:
+    """The short write part of intake: directory, duplicates, number, rows — a dozen Core
+    statements, no ORM unit of work. The caller commits and answers only after the commit (D1)."""
     moment = now or datetime.now(UTC)
     document, submission = prepared.document, prepared.submission
     centres = document.centres
@@ -179,63 +202,88 @@ def register_invoice(
     _refuse_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key, document)
     ref = prepared.invoice_blob
     invoice_data = document.invoice
-    invoice = Invoice(
+    registered = RegisteredInvoice(
+        id=0,
         registry_number=allocate_registry_number(session, moment),
         platform_id=caller.platform_id,
-        integrator_id=caller.integrator_id,
-        profile=policy.profile,
         issuer_tax_id=document.duplicate_key.issuer_tax_id,
-        issuer_name=document.seller.display_name[:250],
-        buyer_tax_id=document.buyer.tax_id,
         series=invoice_data.series or "",
         number=invoice_data.number or "",
-        issue_date=invoice_data.issue_date.isoformat(),
-        total=str(invoice_data.totals.invoice_total),
-        currency=invoice_data.currency or "EUR",
         office_code=centres["01"],
         managing_body_code=centres["02"],
         processing_unit_code=centres["03"],
-        facturae_version=document.version.value,
-        file_name=submission.file_name,
-        mime=submission.mime,
         blob_sha256=ref.sha256,
-        size=ref.size,
         email=submission.email,
-        signing_certificate_sha256=prepared.signing_certificate_sha256,
-        signing_time=prepared.signing_time,
         received_at=moment,
-        status_code=lifecycle.REGISTERED,
-        cancellation_code=lifecycle.NOT_REQUESTED,
         tracking_id=uuid.uuid4().hex,
     )
-    session.add(invoice)
-    session.flush()
-    _claim_keys(session, invoice, prepared)
-    for position, (attachment, blob) in enumerate(prepared.attachments, start=1):
-        session.add(
-            InvoiceAttachment(
-                invoice_id=invoice.id,
-                position=position,
-                name=sanitise_name(attachment.name, position)
-                if policy.sanitise_attachment_names
-                else attachment.name,
-                original_name=attachment.name,
-                mime=attachment.mime,
-                blob_sha256=blob.sha256,
-                size=blob.size,
-            )
+    connection = session.connection()
+    registered.id = connection.execute(
+        _INSERT_INVOICE,
+        {
+            "registry_number": registered.registry_number,
+            "platform_id": caller.platform_id,
+            "integrator_id": caller.integrator_id,
+            "profile": policy.profile,
+            "issuer_tax_id": registered.issuer_tax_id,
+            "issuer_name": document.seller.display_name[:250],
+            "buyer_tax_id": document.buyer.tax_id,
+            "series": registered.series,
+            "number": registered.number,
+            "issue_date": invoice_data.issue_date.isoformat(),
+            "total": str(invoice_data.totals.invoice_total),
+            "currency": invoice_data.currency or "EUR",
+            "office_code": registered.office_code,
+            "managing_body_code": registered.managing_body_code,
+            "processing_unit_code": registered.processing_unit_code,
+            "facturae_version": document.version.value,
+            "file_name": submission.file_name,
+            "mime": submission.mime,
+            "blob_sha256": ref.sha256,
+            "size": ref.size,
+            "email": submission.email,
+            "signing_certificate_sha256": prepared.signing_certificate_sha256,
+            "signing_time": prepared.signing_time,
+            "received_at": moment,
+            "status_code": registered.status_code,
+            "cancellation_code": registered.cancellation_code,
+            "rcf_code": None,
+            "tracking_id": registered.tracking_id,
+        },
+    ).scalar_one()
+    _claim_keys(session, registered.id, prepared)
+    if prepared.attachments:
+        connection.execute(
+            _INSERT_ATTACHMENTS,
+            [
+                {
+                    "invoice_id": registered.id,
+                    "position": position,
+                    "name": sanitise_name(attachment.name, position)
+                    if policy.sanitise_attachment_names
+                    else attachment.name,
+                    "original_name": attachment.name,
+                    "mime": attachment.mime,
+                    "blob_sha256": blob.sha256,
+                    "size": blob.size,
+                }
+                for position, (attachment, blob) in enumerate(prepared.attachments, start=1)
+            ],
         )
     actor = f"platform:{caller.platform_code}"
     record_statuses(
         session,
         [
-            StatusChange(invoice, lifecycle.Flow.PROCESSING, lifecycle.REGISTERED, actor),
-            StatusChange(invoice, lifecycle.Flow.CANCELLATION, lifecycle.NOT_REQUESTED, actor, feed=False),
+            StatusChange(registered, lifecycle.Flow.PROCESSING, lifecycle.REGISTERED, actor),
+            StatusChange(registered, lifecycle.Flow.CANCELLATION, lifecycle.NOT_REQUESTED, actor, feed=False),
         ],
         at=moment,
     )
-    session.flush()
-    return invoice
+    return registered
+
+
+_INSERT_INVOICE = insert(Invoice).returning(Invoice.id)
+_INSERT_ATTACHMENTS = insert(InvoiceAttachment)
 
 
 def submit_invoice(
@@ -245,25 +293,27 @@ def submit_invoice(
     submission: Submission,
     policy: IntakePolicy,
     now: datetime | None = None,
-) -> Invoice:
+) -> RegisteredInvoice:
     """Both parts in one go (tools and tests; the SOAP faces run them in separate phases)."""
     return register_invoice(session, caller, prepare_invoice(blobs, submission, policy), policy, now)
 
 
-def _claim_keys(session: Session, invoice: Invoice, prepared: PreparedInvoice) -> None:
+def _claim_key(insert: Any) -> Any:
+    return (
+        insert(InvoiceKey).on_conflict_do_nothing(index_elements=["exact"]).returning(InvoiceKey.invoice_id)
+    )
+
+
+_CLAIM_KEY = PerDialect(_claim_key)
+
+
+def _claim_keys(session: Session, invoice_id: int, prepared: PreparedInvoice) -> None:
     """Insert the duplicate guard. The database's unique key is the authority: when the same
     document races in from two connections (a client retrying while its first attempt is still
     running), the loser's insert does nothing once the winner commits, and is answered like any
     duplicate — 415 naming the original number — instead of an internal error."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(InvoiceKey)
-        .values(invoice_id=invoice.id, exact=prepared.exact_key, number=prepared.number_key)
-        .on_conflict_do_nothing(index_elements=["exact"])
-        .returning(InvoiceKey.invoice_id)
-    )
-    if session.execute(statement).scalar_one_or_none() is None:
+    parameters = {"invoice_id": invoice_id, "exact": prepared.exact_key, "number": prepared.number_key}
+    if session.connection().execute(_CLAIM_KEY(session), parameters).scalar_one_or_none() is None:
         _refuse_duplicates(
             session, prepared.digest, prepared.exact_key, prepared.number_key, prepared.document
         )
@@ -318,17 +368,30 @@ def _keys(document: FacturaeDocument) -> tuple[str, str]:
     return f"{number}|{key.issue_date.isoformat()}", number
 
 
+def _live_invoices_where(condition: Any) -> Any:
+    return (
+        select(Invoice.registry_number, Invoice.blob_sha256, InvoiceKey.exact)
+        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
+        .where(condition)
+    )
+
+
+# Three indexed lookups: an OR across the two tables would scan every invoice.
+_DUPLICATES = union_all(
+    _live_invoices_where(Invoice.blob_sha256 == bindparam("digest")),
+    _live_invoices_where(InvoiceKey.exact == bindparam("exact")),
+    _live_invoices_where(InvoiceKey.number == bindparam("number")),
+)
+
+
 def _refuse_duplicates(
     session: Session, digest: str, exact: str, number: str, document: FacturaeDocument
 ) -> None:
     """415 for the same invoice (identical bytes, or issuer + series + number + issue date), 414
-    for the same number on another date; one query for both."""
+    for the same number on another date; one query (three index lookups) for both."""
     key = document.duplicate_key
-    found = session.execute(
-        select(Invoice.registry_number, Invoice.blob_sha256, InvoiceKey.exact)
-        .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
-        .where(or_(Invoice.blob_sha256 == digest, InvoiceKey.exact == exact, InvoiceKey.number == number))
-    ).all()
+    parameters = {"digest": digest, "exact": exact, "number": number}
+    found = session.connection().execute(_DUPLICATES, parameters).all()
     same = [row.registry_number for row in found if row.blob_sha256 == digest or row.exact == exact]
     if same:
         raise Conflict(

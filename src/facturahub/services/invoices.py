@@ -126,9 +126,9 @@ def request_cancellation(
     return invoice
 
 
-def release_duplicate_key(session: Session, invoice: Invoice) -> None:
+def release_duplicate_key(session: Session, invoice_id: int) -> None:
     """An invoice whose cancellation is accepted no longer blocks a resubmission."""
-    session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == invoice.id))
+    session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == invoice_id))
 
 
 def lock_invoice(session: Session, invoice: Invoice) -> Invoice:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import Session
 
 from facturahub.domain.registry import Capability
 from facturahub.errors import PermissionDenied, SecurityError
 from facturahub.services.certificates import find_by_issuer_serial, normalise_thumbprint
-from facturahub.store.models import Certificate, Platform
+from facturahub.store.models import Certificate, Integrator, Platform
 
 
 @dataclass(frozen=True)
@@ -44,46 +45,74 @@ def identify_caller(
 ) -> CallerIdentity:
     """Resolve a caller, or raise a precise ``caller.*`` error (the SOAP layer maps them to 300 and
     the security codes). Exactly one way of naming the certificate must be given."""
-    certificate = _find(session, der=der, thumbprint=thumbprint, issuer=issuer, serial=serial)
-    if certificate is None:
+    found = _find(session, der=der, thumbprint=thumbprint, issuer=issuer, serial=serial)
+    if found is None:
         reference = (
             hashlib.sha256(der).hexdigest() if der is not None else thumbprint or f"{issuer} / {serial}"
         )
         raise SecurityError("caller.certificate_unknown", reference=reference)
     moment = now or datetime.now(UTC)
-    if moment < certificate.not_before:
-        raise SecurityError("caller.certificate_not_yet_valid", not_before=certificate.not_before.isoformat())
-    if moment > certificate.not_after:
-        raise SecurityError("caller.certificate_expired", not_after=certificate.not_after.isoformat())
-    platform = certificate.platform
-    if platform is None:
-        raise SecurityError("caller.certificate_unassigned", alias=certificate.alias)
-    if platform.deleted_at is not None:
-        raise SecurityError("caller.platform_deleted", platform=platform.code)
+    if moment < found.not_before:
+        raise SecurityError("caller.certificate_not_yet_valid", not_before=found.not_before.isoformat())
+    if moment > found.not_after:
+        raise SecurityError("caller.certificate_expired", not_after=found.not_after.isoformat())
+    if found.platform_id is None:
+        raise SecurityError("caller.certificate_unassigned", alias=found.alias)
+    if found.deleted_at is not None:
+        raise SecurityError("caller.platform_deleted", platform=found.platform_code)
     capabilities = frozenset(
         capability_
         for capability_, enabled in (
-            (Capability.SENDING, platform.can_send),
-            (Capability.RECEPTION, platform.can_receive),
-            (Capability.CITIZEN_DELIVERY, platform.can_deliver),
+            (Capability.SENDING, found.can_send),
+            (Capability.RECEPTION, found.can_receive),
+            (Capability.CITIZEN_DELIVERY, found.can_deliver),
         )
         if enabled
     )
     if capability is not None and capability not in capabilities:
         raise PermissionDenied(
-            "caller.capability_missing", platform=platform.code, capability=capability.value
+            "caller.capability_missing", platform=found.platform_code, capability=capability.value
         )
     return CallerIdentity(
-        certificate_id=certificate.id,
-        certificate_sha256=certificate.sha256,
-        certificate_der=certificate.der,
-        platform_id=platform.id,
-        platform_code=platform.code,
-        platform_name=platform.name,
-        integrator_id=platform.integrator_id,
-        integrator_nif=platform.integrator.nif,
+        certificate_id=found.id,
+        certificate_sha256=found.sha256,
+        certificate_der=found.der,
+        platform_id=found.platform_id,
+        platform_code=found.platform_code,
+        platform_name=found.platform_name,
+        integrator_id=found.platform_integrator_id,
+        integrator_nif=found.integrator_nif,
         capabilities=capabilities,
     )
+
+
+# Every signed request runs this: one Core query (certificate, its platform and the platform's
+# integrator), no ORM identity map.
+_CALLER = (
+    select(
+        Certificate.id,
+        Certificate.sha256,
+        Certificate.der,
+        Certificate.alias,
+        Certificate.not_before,
+        Certificate.not_after,
+        Certificate.platform_id,
+        Platform.code.label("platform_code"),
+        Platform.name.label("platform_name"),
+        Platform.integrator_id.label("platform_integrator_id"),
+        Platform.deleted_at,
+        Platform.can_send,
+        Platform.can_receive,
+        Platform.can_deliver,
+        Integrator.nif.label("integrator_nif"),
+    )
+    .select_from(Certificate)
+    .outerjoin(Platform, Platform.id == Certificate.platform_id)
+    .outerjoin(Integrator, Integrator.id == Platform.integrator_id)
+)
+_BY_SHA256 = _CALLER.where(Certificate.sha256 == bindparam("value"))
+_BY_SHA1 = _CALLER.where(Certificate.sha1 == bindparam("value"))
+_BY_ID = _CALLER.where(Certificate.id == bindparam("value"))
 
 
 def _find(
@@ -93,17 +122,20 @@ def _find(
     thumbprint: str | None,
     issuer: str | None,
     serial: int | str | None,
-) -> Certificate | None:
+) -> Row[*tuple[Any, ...]] | None:
     given = sum(value is not None for value in (der, thumbprint)) + (issuer is not None or serial is not None)
     if given != 1 or ((issuer is None) != (serial is None)):
         raise ValueError("name the certificate by exactly one of: der, thumbprint, issuer + serial")
-    options = (joinedload(Certificate.platform).joinedload(Platform.integrator),)
+    value: str | int
     if der is not None:
-        digest = hashlib.sha256(der).hexdigest()
-        return session.scalar(select(Certificate).options(*options).where(Certificate.sha256 == digest))
-    if thumbprint is not None:
-        text = normalise_thumbprint(thumbprint)
-        column = Certificate.sha256 if len(text) == 64 else Certificate.sha1
-        return session.scalar(select(Certificate).options(*options).where(column == text))
-    assert issuer is not None and serial is not None
-    return find_by_issuer_serial(session, issuer, serial)
+        statement, value = _BY_SHA256, hashlib.sha256(der).hexdigest()
+    elif thumbprint is not None:
+        value = normalise_thumbprint(thumbprint)
+        statement = _BY_SHA256 if len(value) == 64 else _BY_SHA1
+    else:
+        assert issuer is not None and serial is not None
+        certificate = find_by_issuer_serial(session, issuer, serial)
+        if certificate is None:
+            return None
+        statement, value = _BY_ID, certificate.id
+    return session.connection().execute(statement, {"value": value}).first()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from facturahub.errors import InvalidInput, NotFound
@@ -61,7 +61,25 @@ class RetryPolicy:
 # --- queueing (inside the status change's transaction) ------------------------------------------
 
 
-def queue_for_events(session: Session, events: Sequence[tuple[Invoice, int]], at: datetime) -> list[int]:
+class NotifiedInvoice(Protocol):
+    """What the outbox reads of an invoice (an ORM ``Invoice`` or the row intake just wrote)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def issuer_tax_id(self) -> str: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def platform_id(self) -> int: ...
+
+
+def queue_for_events(
+    session: Session, events: Sequence[tuple[NotifiedInvoice, int]], at: datetime
+) -> list[int]:
     """Add the notifications of status changes (invoice, event id) — one INSERT for all of them —
     and dispatch their ids once the transaction commits. Returns the new rows' ids."""
     values: list[dict[str, object]] = []
@@ -83,22 +101,24 @@ def queue_for_events(session: Session, events: Sequence[tuple[Invoice, int]], at
         )
     if not values:
         return []
-    ids = list(
-        session.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True), values)
-    )
+    ids = list(session.connection().scalars(_INSERT_NOTIFICATIONS, values))
     dispatch_after_commit(session, ids)
     return ids
+
+
+_INSERT_NOTIFICATIONS = insert(Notification).returning(Notification.id, sort_by_parameter_order=True)
+
+
+_PUSH_URL = select(PushEndpoint.url).where(
+    PushEndpoint.platform_id == bindparam("platform_id"), PushEndpoint.enabled.is_(True)
+)
 
 
 def push_endpoint_url(session: Session, platform_id: int) -> str | None:
     """The platform's enabled push endpoint, looked up once per unit of work."""
     cache: dict[int, str | None] = session.info.setdefault(_ENDPOINTS, {})
     if platform_id not in cache:
-        cache[platform_id] = session.scalar(
-            select(PushEndpoint.url).where(
-                PushEndpoint.platform_id == platform_id, PushEndpoint.enabled.is_(True)
-            )
-        )
+        cache[platform_id] = session.connection().scalar(_PUSH_URL, {"platform_id": platform_id})
     return cache[platform_id]
 
 

@@ -4,22 +4,27 @@ registering transaction (an upsert on a per-year counter row): unique, gapless, 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facturahub.store.models import RegistryCounter
+from facturahub.store.statements import PerDialect
+
+
+def _next_in_year(insert: Any) -> Any:
+    return (
+        insert(RegistryCounter)
+        .values(last=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last": RegistryCounter.last + 1})
+        .returning(RegistryCounter.last)
+    )
+
+
+_NEXT_IN_YEAR = PerDialect(_next_in_year)
 
 
 def allocate_registry_number(session: Session, moment: datetime) -> str:
     year = moment.year
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(RegistryCounter)
-        .values(year=year, last=1)
-        .on_conflict_do_update(index_elements=["year"], set_={"last": RegistryCounter.last + 1})
-        .returning(RegistryCounter.last)
-    )
-    sequence = session.execute(statement).scalar_one()
+    sequence = session.connection().execute(_NEXT_IN_YEAR(session), {"year": year}).scalar_one()
     return f"{year:04d}{sequence:08d}"

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from facturahub.errors import SecurityError
 from facturahub.store.models import SeenSignature
+from facturahub.store.statements import PerDialect
 
 
 def refuse_seen(session: Session, digest_hex: str, now: datetime) -> None:
     """Early, read-only check (before any expensive work); :func:`remember_signature` in the
     write transaction remains the authority."""
-    seen = session.get(SeenSignature, digest_hex)
-    if seen is not None and seen.expires_at > now:
-        raise SecurityError("wss.replay", seen_until=seen.expires_at.isoformat())
+    seen_until = _seen_until(session, digest_hex)
+    if seen_until is not None and seen_until > now:
+        raise SecurityError("wss.replay", seen_until=seen_until.isoformat())
+
+
+def _remember(insert: Any) -> Any:
+    statement = insert(SeenSignature)
+    return statement.on_conflict_do_update(
+        index_elements=["digest"],
+        set_={"expires_at": statement.excluded.expires_at},
+        where=SeenSignature.expires_at <= bindparam("now"),
+    ).returning(SeenSignature.digest)
+
+
+_REMEMBER = PerDialect(_remember)
+_SEEN_UNTIL = select(SeenSignature.expires_at).where(SeenSignature.digest == bindparam("digest"))
 
 
 def remember_signature(session: Session, digest_hex: str, expires_at: datetime, now: datetime) -> None:
@@ -26,17 +40,15 @@ def remember_signature(session: Session, digest_hex: str, expires_at: datetime, 
     One upsert in the request's own unit of work: an expired row is reused, a live one is left
     alone and the request refused. The primary key makes two concurrent requests with the same
     signature collide in the database: the second one waits for the first and is refused."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SeenSignature).values(digest=digest_hex, expires_at=expires_at)
-    statement = statement.on_conflict_do_update(
-        index_elements=["digest"],
-        set_={"expires_at": statement.excluded.expires_at},
-        where=SeenSignature.expires_at <= now,
-    )
-    if session.execute(statement.returning(SeenSignature.digest)).scalar_one_or_none() is None:
-        seen = session.get(SeenSignature, digest_hex)
-        raise SecurityError("wss.replay", seen_until=seen.expires_at.isoformat() if seen else "?")
+    parameters = {"digest": digest_hex, "expires_at": expires_at, "now": now}
+    if session.connection().execute(_REMEMBER(session), parameters).scalar_one_or_none() is None:
+        seen_until = _seen_until(session, digest_hex)
+        raise SecurityError("wss.replay", seen_until=seen_until.isoformat() if seen_until else "?")
+
+
+def _seen_until(session: Session, digest_hex: str) -> datetime | None:
+    result: datetime | None = session.connection().scalar(_SEEN_UNTIL, {"digest": digest_hex})
+    return result
 
 
 def purge_expired(session: Session, now: datetime) -> int:

@@ -141,7 +141,7 @@ def apply_batch(
     record_statuses(session, accepted, at=now)
     for change in accepted:
         if change.code == lifecycle.CANCELLATION_ACCEPTED:
-            release_duplicate_key(session, change.invoice)
+            release_duplicate_key(session, change.invoice.id)
     return results
 
 

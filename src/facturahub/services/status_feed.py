@@ -12,18 +12,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from facturahub.domain.lifecycle import Flow
-from facturahub.services.notifications import queue_for_events
-from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
+from facturahub.services.notifications import NotifiedInvoice, queue_for_events
+from facturahub.store.models import InvoiceEvent, StatusDocument
+
+
+class StatusSubject(NotifiedInvoice, Protocol):
+    """The invoice a status change is about: an ORM ``Invoice`` or the row intake just wrote."""
+
+    @property
+    def status_code(self) -> str: ...
+
+    @status_code.setter
+    def status_code(self, value: str) -> None: ...
+
+    @property
+    def cancellation_code(self) -> str: ...
+
+    @cancellation_code.setter
+    def cancellation_code(self, value: str) -> None: ...
 
 
 @dataclass(frozen=True)
 class StatusChange:
-    invoice: Invoice
+    invoice: StatusSubject
     flow: Flow
     code: str
     actor: str
@@ -47,9 +64,10 @@ def record_statuses(
     if not changes:
         return []
     moment = at or datetime.now(UTC)
+    connection = session.connection()
     event_ids = list(
-        session.scalars(
-            insert(InvoiceEvent).returning(InvoiceEvent.id, sort_by_parameter_order=True),
+        connection.scalars(
+            _INSERT_EVENTS,
             [
                 {
                     "invoice_id": change.invoice.id,
@@ -69,8 +87,8 @@ def record_statuses(
         (change.invoice, event_id) for change, event_id in zip(changes, event_ids, strict=True) if change.feed
     ]
     if fed:
-        session.execute(
-            insert(StatusDocument),
+        connection.execute(
+            _INSERT_STATUS_DOCUMENTS,
             [
                 {
                     "issuer_tax_id": invoice.issuer_tax_id,
@@ -85,9 +103,13 @@ def record_statuses(
     return event_ids
 
 
+_INSERT_EVENTS = insert(InvoiceEvent).returning(InvoiceEvent.id, sort_by_parameter_order=True)
+_INSERT_STATUS_DOCUMENTS = insert(StatusDocument)
+
+
 def record_status(
     session: Session,
-    invoice: Invoice,
+    invoice: StatusSubject,
     flow: Flow,
     code: str,
     *,

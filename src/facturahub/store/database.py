@@ -14,9 +14,17 @@ rollback. ``Database.session_info`` holds collaborators the boundary hands to th
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +45,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy own transaction begin so that BEGIN IMMEDIATE can be issued where needed.
-        event.listen(engine, "begin", _sqlite_begin)
+        database = engine.url.database
+        if fcntl is None or not database or database == ":memory:":
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        lock = WriterLock(Path(f"{database}-writer.lock"))
+        event.listen(engine, "connect", lock.on_connect)
+        event.listen(engine, "close", lock.on_close)
+        event.listen(engine, "begin", lock.begin)
+        event.listen(engine, "commit", lock.release)
+        event.listen(engine, "rollback", lock.release)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -62,6 +79,57 @@ def _sqlite_begin(connection: Any) -> None:
     # units of work take a plain (deferred) BEGIN: under WAL they never wait for a writer.
     read_only = connection.get_execution_options().get(READ_ONLY, False)
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_thread_state = threading.local()  # the writer locks this thread holds (any engine)
+_LOCK_FD = "facturahub.writer_lock_fd"
+_LOCK_HELD = "facturahub.writer_lock_held"
+
+
+class WriterLock:
+    """SQLite admits one writer at a time, and a writer that finds the database locked polls:
+    SQLite's busy handler sleeps 1, 2, 5, 10… ms between attempts, so under concurrent writes
+    most waiting is sleeping after the lock was already free (long tails, idle cores). Writers
+    of every process and thread therefore queue on an ``flock`` of ``<database>-writer.lock``
+    first — the kernel hands it over the moment it is released — and take SQLite's lock (BEGIN
+    IMMEDIATE) when it is theirs. Each pooled connection has its own descriptor (its own lock
+    owner). Readers never take it. The busy timeout stays as the safety net (other programs)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.key = str(path.resolve())
+
+    def on_connect(self, _dbapi_connection: Any, record: Any) -> None:
+        record.info[_LOCK_FD] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def on_close(self, _dbapi_connection: Any, record: Any) -> None:
+        descriptor = record.info.pop(_LOCK_FD, None)
+        if descriptor is not None:
+            os.close(descriptor)  # closing the descriptor also drops a lock still held
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            _sqlite_begin(connection)
+            return
+        info = connection.connection.info
+        held: set[str] = _thread_state.__dict__.setdefault("writer_locks", set())
+        if self.key not in held:  # a nested write (same thread): SQLite's busy timeout, never a hang
+            assert fcntl is not None
+            fcntl.flock(info[_LOCK_FD], fcntl.LOCK_EX)  # waits in the kernel, without the GIL
+            info[_LOCK_HELD] = True
+            held.add(self.key)
+        try:
+            _sqlite_begin(connection)
+        except BaseException:
+            self.release(connection)
+            raise
+
+    def release(self, connection: Any) -> None:
+        info = connection.connection.info
+        if info.pop(_LOCK_HELD, False):
+            assert fcntl is not None
+            fcntl.flock(info[_LOCK_FD], fcntl.LOCK_UN)
+            _thread_state.__dict__.setdefault("writer_locks", set()).discard(self.key)
 
 
 class Database:
