@@ -4,6 +4,10 @@ The tree must come from the hardened parser (``facturahub.signatures.xml.parse_x
 value is read through :mod:`facturahub.facturae.values`, so a value split by a comment or
 processing instruction is rejected (security rule X4), amounts are Decimals and dates are dates.
 The reader does not apply the intake rules; :func:`facturahub.facturae.rules.check_invoice` does.
+
+An element read for several values is wrapped once in :class:`~facturahub.facturae.values.Children`,
+which indexes its children by name. Values are read in a fixed order and each lookup raises its own
+error when it is made, so the first error reported for a document is always the same one.
 """
 
 from __future__ import annotations
@@ -23,22 +27,7 @@ from facturahub.facturae.model import (
     Party,
     Tax,
 )
-from facturahub.facturae.values import (
-    child,
-    children,
-    decimals_at,
-    indexed_paths,
-    optional_date,
-    optional_decimal,
-    optional_text,
-    path_below,
-    path_of,
-    reject_split_values,
-    required_decimal,
-    required_element,
-    required_integer,
-    required_text,
-)
+from facturahub.facturae.values import Children, indexed_paths, path_below, path_of, reject_split_values
 from facturahub.facturae.versions import detect_version, root_of
 
 
@@ -47,9 +36,13 @@ def read_invoice(tree: etree._ElementTree | etree._Element) -> FacturaeDocument:
     root = root_of(tree)
     version = detect_version(root)
     reject_split_values(root)
-    header = required_element(root, "FileHeader")
-    schema_version_element = required_element(header, "SchemaVersion")
-    schema_version = required_text(header, "SchemaVersion")
+    # Every element below is found by Children.child, which refuses a repeated name, so its path
+    # has no [index] and can be spelt out instead of computed with path_of.
+    root_path = path_of(root)
+    top = Children(root)
+    header = top.required_below("FileHeader")
+    schema_version_element = header.required_element("SchemaVersion")
+    schema_version = header.required_text("SchemaVersion")
     if schema_version != version.value:
         raise InvalidInput(
             "facturae.version_mismatch",
@@ -57,204 +50,206 @@ def read_invoice(tree: etree._ElementTree | etree._Element) -> FacturaeDocument:
             schema_version=schema_version,
             line=schema_version_element.sourceline,
         )
-    parties = required_element(root, "Parties")
-    third_party = child(header, "ThirdParty")
-    invoices = required_element(root, "Invoices")
+    parties = top.required_below("Parties")
+    third_party = header.child("ThirdParty")
+    top.required_element("Invoices")  # missing: reported before anything else is read
+    parties_path = f"{root_path}/Parties"
     return FacturaeDocument(
         version=version,
         schema_version=schema_version,
-        modality=optional_text(header, "Modality"),
-        issuer_type=optional_text(header, "InvoiceIssuerType"),
-        batch=_batch(required_element(header, "Batch")),
-        seller=_party(required_element(parties, "SellerParty")),
-        buyer=_party(required_element(parties, "BuyerParty")),
-        third_party=_party(third_party) if third_party is not None else None,
+        modality=header.optional_text("Modality"),
+        issuer_type=header.optional_text("InvoiceIssuerType"),
+        batch=_batch(header.required_below("Batch")),
+        seller=_party(parties.required_element("SellerParty"), f"{parties_path}/SellerParty"),
+        buyer=_party(parties.required_element("BuyerParty"), f"{parties_path}/BuyerParty"),
+        third_party=(
+            _party(third_party, f"{root_path}/FileHeader/ThirdParty") if third_party is not None else None
+        ),
         invoices=tuple(
-            _invoice(element, path) for element, path in _with_paths(invoices, path_of(invoices), "Invoice")
+            _invoice(element, path) for element, path in _with_paths(top, root_path, "Invoices", "Invoice")
         ),
     )
 
 
 def _with_paths(
-    parent: etree._Element | None, parent_path: str, name: str
+    parent: Children, parent_path: str, name: str, inner: str
 ) -> list[tuple[etree._Element, str]]:
-    elements = children(parent, name)
-    return list(zip(elements, indexed_paths(parent_path, name, len(elements)), strict=True))
+    """The ``inner`` elements in ``parent``'s only child ``name``, each with its path."""
+    elements = parent.all_in(name, inner)
+    return list(zip(elements, indexed_paths(f"{parent_path}/{name}", inner, len(elements)), strict=True))
 
 
-def _batch(batch: etree._Element) -> Batch:
+def _batch(batch: Children) -> Batch:
     return Batch(
-        identifier=required_text(batch, "BatchIdentifier"),
-        invoices_count=required_integer(batch, "InvoicesCount"),
-        total_invoices_amount=required_decimal(required_element(batch, "TotalInvoicesAmount"), "TotalAmount"),
-        total_outstanding_amount=required_decimal(
-            required_element(batch, "TotalOutstandingAmount"), "TotalAmount"
-        ),
-        total_executable_amount=required_decimal(
-            required_element(batch, "TotalExecutableAmount"), "TotalAmount"
-        ),
-        currency=optional_text(batch, "InvoiceCurrencyCode"),
+        identifier=batch.required_text("BatchIdentifier"),
+        invoices_count=batch.required_integer("InvoicesCount"),
+        total_invoices_amount=batch.required_decimal("TotalInvoicesAmount", "TotalAmount"),
+        total_outstanding_amount=batch.required_decimal("TotalOutstandingAmount", "TotalAmount"),
+        total_executable_amount=batch.required_decimal("TotalExecutableAmount", "TotalAmount"),
+        currency=batch.optional_text("InvoiceCurrencyCode"),
     )
 
 
-def _address(holder: etree._Element) -> Address | None:
-    spain = child(holder, "AddressInSpain")
-    if spain is not None:
+def _address(holder: Children) -> Address | None:
+    spain = holder.below("AddressInSpain")
+    if spain.element is not None:
         return Address(
             in_spain=True,
-            address=optional_text(spain, "Address"),
-            post_code=optional_text(spain, "PostCode"),
-            town=optional_text(spain, "Town"),
-            province=optional_text(spain, "Province"),
-            country_code=optional_text(spain, "CountryCode"),
+            address=spain.optional_text("Address"),
+            post_code=spain.optional_text("PostCode"),
+            town=spain.optional_text("Town"),
+            province=spain.optional_text("Province"),
+            country_code=spain.optional_text("CountryCode"),
         )
-    overseas = child(holder, "OverseasAddress")
-    if overseas is not None:
+    overseas = holder.below("OverseasAddress")
+    if overseas.element is not None:
         return Address(
             in_spain=False,
-            address=optional_text(overseas, "Address"),
-            post_code=optional_text(overseas, "PostCodeAndTown"),
+            address=overseas.optional_text("Address"),
+            post_code=overseas.optional_text("PostCodeAndTown"),
             town=None,
-            province=optional_text(overseas, "Province"),
-            country_code=optional_text(overseas, "CountryCode"),
+            province=overseas.optional_text("Province"),
+            country_code=overseas.optional_text("CountryCode"),
         )
     return None
 
 
-def _centre(centre: etree._Element, path: str) -> AdministrativeCentre:
+def _centre(element: etree._Element, path: str) -> AdministrativeCentre:
+    centre = Children(element)
     return AdministrativeCentre(
-        code=optional_text(centre, "CentreCode"),
-        role=optional_text(centre, "RoleTypeCode"),
-        name=optional_text(centre, "Name"),
-        first_surname=optional_text(centre, "FirstSurname"),
-        second_surname=optional_text(centre, "SecondSurname"),
-        description=optional_text(centre, "CentreDescription"),
+        code=centre.optional_text("CentreCode"),
+        role=centre.optional_text("RoleTypeCode"),
+        name=centre.optional_text("Name"),
+        first_surname=centre.optional_text("FirstSurname"),
+        second_surname=centre.optional_text("SecondSurname"),
+        description=centre.optional_text("CentreDescription"),
         address=_address(centre),
         path=path,
-        line=centre.sourceline,
+        line=element.sourceline,
     )
 
 
-def _party(party: etree._Element) -> Party:
-    identification = required_element(party, "TaxIdentification")
-    legal = child(party, "LegalEntity")
-    individual = child(party, "Individual")
-    person = legal if legal is not None else individual
-    centres_path = path_of(party) + "/AdministrativeCentres"
-    centres = _with_paths(child(party, "AdministrativeCentres"), centres_path, "AdministrativeCentre")
+def _party(element: etree._Element, path: str) -> Party:
+    party = Children(element)
+    identification = party.required_below("TaxIdentification")
+    legal = party.below("LegalEntity")
+    individual = party.below("Individual")
+    person = legal if legal.element is not None else individual
+    centres = _with_paths(party, path, "AdministrativeCentres", "AdministrativeCentre")
     return Party(
-        tax_id=optional_text(identification, "TaxIdentificationNumber") or "",
-        person_type=required_text(identification, "PersonTypeCode"),
-        residence_type=required_text(identification, "ResidenceTypeCode"),
-        corporate_name=optional_text(legal, "CorporateName"),
-        trade_name=optional_text(legal, "TradeName"),
-        name=optional_text(individual, "Name"),
-        first_surname=optional_text(individual, "FirstSurname"),
-        second_surname=optional_text(individual, "SecondSurname"),
-        address=_address(person) if person is not None else None,
-        centres=tuple(_centre(centre, path) for centre, path in centres),
+        tax_id=identification.optional_text("TaxIdentificationNumber") or "",
+        person_type=identification.required_text("PersonTypeCode"),
+        residence_type=identification.required_text("ResidenceTypeCode"),
+        corporate_name=legal.optional_text("CorporateName"),
+        trade_name=legal.optional_text("TradeName"),
+        name=individual.optional_text("Name"),
+        first_surname=individual.optional_text("FirstSurname"),
+        second_surname=individual.optional_text("SecondSurname"),
+        address=_address(person) if person.element is not None else None,
+        centres=tuple(_centre(centre, centre_path) for centre, centre_path in centres),
     )
 
 
-def _tax(tax: etree._Element) -> Tax:
+def _tax(element: etree._Element) -> Tax:
+    tax = Children(element)
     return Tax(
-        type_code=optional_text(tax, "TaxTypeCode"),
-        rate=optional_decimal(tax, "TaxRate"),
-        taxable_base=optional_decimal(child(tax, "TaxableBase"), "TotalAmount"),
-        amount=optional_decimal(child(tax, "TaxAmount"), "TotalAmount"),
-        surcharge_rate=optional_decimal(tax, "EquivalenceSurcharge"),
-        surcharge_amount=optional_decimal(child(tax, "EquivalenceSurchargeAmount"), "TotalAmount"),
+        type_code=tax.optional_text("TaxTypeCode"),
+        rate=tax.optional_decimal("TaxRate"),
+        taxable_base=tax.optional_decimal("TaxableBase", "TotalAmount"),
+        amount=tax.optional_decimal("TaxAmount", "TotalAmount"),
+        surcharge_rate=tax.optional_decimal("EquivalenceSurcharge"),
+        surcharge_amount=tax.optional_decimal("EquivalenceSurchargeAmount", "TotalAmount"),
     )
 
 
-def _taxes(holder: etree._Element, name: str) -> tuple[Tax, ...]:
-    return tuple(_tax(tax) for tax in children(child(holder, name), "Tax"))
+def _taxes(holder: Children, name: str) -> tuple[Tax, ...]:
+    return tuple([_tax(tax) for tax in holder.all_in(name, "Tax")])
 
 
-def _line(line: etree._Element, path: str) -> InvoiceLine:
+def _line(element: etree._Element, path: str) -> InvoiceLine:
+    line = Children(element)
     return InvoiceLine(
-        description=optional_text(line, "ItemDescription"),
-        quantity=optional_decimal(line, "Quantity"),
-        unit_price=optional_decimal(line, "UnitPriceWithoutTax"),
-        total_cost=optional_decimal(line, "TotalCost"),
-        discounts=decimals_at(line, "DiscountsAndRebates", "Discount", "DiscountAmount"),
-        charges=decimals_at(line, "Charges", "Charge", "ChargeAmount"),
-        gross_amount=optional_decimal(line, "GrossAmount"),
+        description=line.optional_text("ItemDescription"),
+        quantity=line.optional_decimal("Quantity"),
+        unit_price=line.optional_decimal("UnitPriceWithoutTax"),
+        total_cost=line.optional_decimal("TotalCost"),
+        discounts=line.decimals_at("DiscountsAndRebates", "Discount", "DiscountAmount"),
+        charges=line.decimals_at("Charges", "Charge", "ChargeAmount"),
+        gross_amount=line.optional_decimal("GrossAmount"),
         taxes_outputs=_taxes(line, "TaxesOutputs"),
         taxes_withheld=_taxes(line, "TaxesWithheld"),
         path=path,
-        line=line.sourceline,
+        line=element.sourceline,
     )
 
 
-def _installment(installment: etree._Element, path: str) -> Installment:
+def _installment(element: etree._Element, path: str) -> Installment:
+    installment = Children(element)
     return Installment(
-        due_date=optional_date(installment, "InstallmentDueDate"),
-        amount=optional_decimal(installment, "InstallmentAmount"),
-        payment_means=optional_text(installment, "PaymentMeans"),
-        credited_iban=optional_text(child(installment, "AccountToBeCredited"), "IBAN"),
-        debited_iban=optional_text(child(installment, "AccountToBeDebited"), "IBAN"),
+        due_date=installment.optional_date("InstallmentDueDate"),
+        amount=installment.optional_decimal("InstallmentAmount"),
+        payment_means=installment.optional_text("PaymentMeans"),
+        credited_iban=installment.optional_text("AccountToBeCredited", "IBAN"),
+        debited_iban=installment.optional_text("AccountToBeDebited", "IBAN"),
         path=path,
-        line=installment.sourceline,
+        line=element.sourceline,
     )
 
 
-def _totals(totals: etree._Element, path: str) -> InvoiceTotals:
+def _totals(totals: Children, path: str) -> InvoiceTotals:
     return InvoiceTotals(
-        gross_amount=required_decimal(totals, "TotalGrossAmount"),
-        general_discounts=decimals_at(totals, "GeneralDiscounts", "Discount", "DiscountAmount"),
-        general_surcharges=decimals_at(totals, "GeneralSurcharges", "Charge", "ChargeAmount"),
-        total_general_discounts=optional_decimal(totals, "TotalGeneralDiscounts"),
-        total_general_surcharges=optional_decimal(totals, "TotalGeneralSurcharges"),
-        gross_amount_before_taxes=required_decimal(totals, "TotalGrossAmountBeforeTaxes"),
-        tax_outputs=required_decimal(totals, "TotalTaxOutputs"),
-        taxes_withheld=required_decimal(totals, "TotalTaxesWithheld"),
-        invoice_total=required_decimal(totals, "InvoiceTotal"),
-        subsidies=decimals_at(totals, "Subsidies", "Subsidy", "SubsidyAmount"),
-        payments_on_account=decimals_at(
-            totals, "PaymentsOnAccount", "PaymentOnAccount", "PaymentOnAccountAmount"
+        gross_amount=totals.required_decimal("TotalGrossAmount"),
+        general_discounts=totals.decimals_at("GeneralDiscounts", "Discount", "DiscountAmount"),
+        general_surcharges=totals.decimals_at("GeneralSurcharges", "Charge", "ChargeAmount"),
+        total_general_discounts=totals.optional_decimal("TotalGeneralDiscounts"),
+        total_general_surcharges=totals.optional_decimal("TotalGeneralSurcharges"),
+        gross_amount_before_taxes=totals.required_decimal("TotalGrossAmountBeforeTaxes"),
+        tax_outputs=totals.required_decimal("TotalTaxOutputs"),
+        taxes_withheld=totals.required_decimal("TotalTaxesWithheld"),
+        invoice_total=totals.required_decimal("InvoiceTotal"),
+        subsidies=totals.decimals_at("Subsidies", "Subsidy", "SubsidyAmount"),
+        payments_on_account=totals.decimals_at(
+            "PaymentsOnAccount", "PaymentOnAccount", "PaymentOnAccountAmount"
         ),
-        total_payments_on_account=optional_decimal(totals, "TotalPaymentsOnAccount"),
-        reimbursable_expenses=decimals_at(
-            totals, "ReimbursableExpenses", "ReimbursableExpenses", "ReimbursableExpensesAmount"
+        total_payments_on_account=totals.optional_decimal("TotalPaymentsOnAccount"),
+        reimbursable_expenses=totals.decimals_at(
+            "ReimbursableExpenses", "ReimbursableExpenses", "ReimbursableExpensesAmount"
         ),
-        total_reimbursable_expenses=optional_decimal(totals, "TotalReimbursableExpenses"),
-        total_financial_expenses=optional_decimal(totals, "TotalFinancialExpenses"),
-        amounts_withheld=decimals_at(totals, "AmountsWithheld", "WithholdingAmount"),
-        payments_in_kind=decimals_at(totals, "PaymentInKind", "PaymentInKindAmount"),
-        outstanding_amount=required_decimal(totals, "TotalOutstandingAmount"),
-        executable_amount=required_decimal(totals, "TotalExecutableAmount"),
+        total_reimbursable_expenses=totals.optional_decimal("TotalReimbursableExpenses"),
+        total_financial_expenses=totals.optional_decimal("TotalFinancialExpenses"),
+        amounts_withheld=totals.decimals_at("AmountsWithheld", "WithholdingAmount"),
+        payments_in_kind=totals.decimals_at("PaymentInKind", "PaymentInKindAmount"),
+        outstanding_amount=totals.required_decimal("TotalOutstandingAmount"),
+        executable_amount=totals.required_decimal("TotalExecutableAmount"),
         path=path,
     )
 
 
-def _invoice(invoice: etree._Element, path: str) -> Invoice:
-    header = child(invoice, "InvoiceHeader")
-    issue_data = required_element(invoice, "InvoiceIssueData")
-    issue_date = optional_date(issue_data, "IssueDate")
+def _invoice(element: etree._Element, path: str) -> Invoice:
+    invoice = Children(element)
+    header = invoice.below("InvoiceHeader")
+    issue_data = invoice.required_below("InvoiceIssueData")
+    issue_date = issue_data.optional_date("IssueDate")
     if issue_date is None:
-        raise InvalidInput("facturae.element_missing", path=path_below(issue_data, "IssueDate"))
+        raise InvalidInput("facturae.element_missing", path=path_below(issue_data.element, "IssueDate"))
     return Invoice(
-        number=optional_text(header, "InvoiceNumber"),
-        series=optional_text(header, "InvoiceSeriesCode"),
-        document_type=optional_text(header, "InvoiceDocumentType"),
-        invoice_class=optional_text(header, "InvoiceClass"),
+        number=header.optional_text("InvoiceNumber"),
+        series=header.optional_text("InvoiceSeriesCode"),
+        document_type=header.optional_text("InvoiceDocumentType"),
+        invoice_class=header.optional_text("InvoiceClass"),
         issue_date=issue_date,
-        currency=optional_text(issue_data, "InvoiceCurrencyCode"),
-        tax_currency=optional_text(issue_data, "TaxCurrencyCode"),
+        currency=issue_data.optional_text("InvoiceCurrencyCode"),
+        tax_currency=issue_data.optional_text("TaxCurrencyCode"),
         taxes_outputs=_taxes(invoice, "TaxesOutputs"),
         taxes_withheld=_taxes(invoice, "TaxesWithheld"),
-        totals=_totals(required_element(invoice, "InvoiceTotals"), f"{path}/InvoiceTotals"),
+        totals=_totals(invoice.required_below("InvoiceTotals"), f"{path}/InvoiceTotals"),
         lines=tuple(
-            _line(line, line_path)
-            for line, line_path in _with_paths(child(invoice, "Items"), f"{path}/Items", "InvoiceLine")
+            _line(line, line_path) for line, line_path in _with_paths(invoice, path, "Items", "InvoiceLine")
         ),
         installments=tuple(
             _installment(installment, installment_path)
-            for installment, installment_path in _with_paths(
-                child(invoice, "PaymentDetails"), f"{path}/PaymentDetails", "Installment"
-            )
+            for installment, installment_path in _with_paths(invoice, path, "PaymentDetails", "Installment")
         ),
         path=path,
-        line=invoice.sourceline,
+        line=element.sourceline,
     )

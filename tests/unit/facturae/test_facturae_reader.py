@@ -406,3 +406,120 @@ def test_repeated_single_element_is_rejected_not_picked(
     assert caught.value.params["path"] == path
     assert caught.value.params["count"] == 2
     rendered(caught.value)
+
+
+# --- values inside invoice lines (each line's children are indexed once) -----------------------
+
+LINE = "/Facturae/Invoices/Invoice/Items/InvoiceLine"
+TRANSACTION_DATE = "<TransactionDate>2017-09-18</TransactionDate>"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            "<Quantity>2.0</Quantity>",
+            "<Quantity>2.0</Quantity><Quantity>3.0</Quantity>",
+            f"{LINE}/Quantity[2]",
+        ),
+        (
+            "<ItemDescription>Concepto Genérico</ItemDescription>",
+            "<ItemDescription>Concepto Genérico</ItemDescription><!-- a --><ItemDescription>Otro"
+            "</ItemDescription><!-- b -->",
+            f"{LINE}/ItemDescription[2]",
+        ),
+        (
+            TRANSACTION_DATE,
+            "<TaxesOutputs/>" + TRANSACTION_DATE,
+            f"{LINE}/TaxesOutputs[2]",
+        ),
+        (
+            TRANSACTION_DATE,
+            "<TaxesWithheld><Tax><TaxTypeCode>04</TaxTypeCode><TaxableBase><TotalAmount>51.30</TotalAmount>"
+            "<TotalAmount>1.00</TotalAmount></TaxableBase></Tax></TaxesWithheld>" + TRANSACTION_DATE,
+            f"{LINE}/TaxesWithheld/Tax/TaxableBase/TotalAmount[2]",
+        ),
+    ],
+    ids=["quantity", "description-among-comments", "taxes-wrapper", "inner-total-amount"],
+)
+def test_repeated_element_in_a_line_is_rejected(
+    old: str, new: str, path: str, mutate: Callable[..., Any], rendered: Callable[..., Any]
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        read_invoice(mutate(DFB, (old, new)))
+    assert caught.value.key == "facturae.element_repeated"
+    assert caught.value.params["path"] == path
+    assert caught.value.params["count"] == 2
+    assert isinstance(caught.value.params["line"], int)
+    rendered(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "node"),
+    [
+        ("<Quantity>2.0</Quantity>", "<Quantity>2.<!-- x -->0</Quantity>", f"{LINE}/Quantity", "<!-- -->"),
+        (
+            "<DiscountAmount>0.000000</DiscountAmount>",
+            "<DiscountAmount>0.0<b/>00000</DiscountAmount>",
+            f"{LINE}/DiscountsAndRebates/Discount/DiscountAmount",
+            "<b>",
+        ),
+        (
+            TRANSACTION_DATE,
+            "<TaxesWithheld><Tax><TaxAmount><TotalAmount>7.<?pi x?>70</TotalAmount></TaxAmount></Tax>"
+            "</TaxesWithheld>" + TRANSACTION_DATE,
+            f"{LINE}/TaxesWithheld/Tax/TaxAmount/TotalAmount",
+            "<?pi?>",
+        ),
+    ],
+    ids=["quantity", "discount", "inner-total-amount"],
+)
+def test_split_value_in_a_line_is_rejected(
+    old: str, new: str, path: str, node: str, mutate: Callable[..., Any]
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        read_invoice(mutate(DFB, (old, new)))
+    assert caught.value.key == "facturae.value_split"
+    assert (caught.value.params["path"], caught.value.params["node"]) == (path, node)
+
+
+def test_repeatable_line_elements_are_all_read(mutate: Callable[..., Any]) -> None:
+    discount = (
+        "<Discount><DiscountReason>Otro</DiscountReason><DiscountAmount>1.50</DiscountAmount></Discount>"
+    )
+    tree = mutate(
+        DFB,
+        ("</Discount>", "</Discount><!-- a second one -->" + discount),
+        (
+            TRANSACTION_DATE,
+            "<Charges><Charge><ChargeAmount>2.25</ChargeAmount></Charge><Charge><ChargeAmount>0.75"
+            "</ChargeAmount></Charge></Charges><TaxesWithheld><Tax><TaxTypeCode>04</TaxTypeCode>"
+            "<TaxAmount><TotalAmount>7.70</TotalAmount></TaxAmount></Tax><Tax><TaxTypeCode>05</TaxTypeCode>"
+            "</Tax></TaxesWithheld>" + TRANSACTION_DATE,
+        ),
+    )
+    (line,) = read_invoice(tree).invoice.lines
+    assert line.discounts == (Decimal("0.000000"), Decimal("1.50"))
+    assert line.charges == (Decimal("2.25"), Decimal("0.75"))
+    assert [(tax.type_code, tax.amount) for tax in line.taxes_withheld] == [
+        ("04", Decimal("7.70")),
+        ("05", None),
+    ]
+
+
+def test_a_qualified_element_with_the_same_local_name_is_not_read(mutate: Callable[..., Any]) -> None:
+    tree = mutate(
+        DFB,
+        ("<Quantity>2.0</Quantity>", '<Quantity>2.0</Quantity><x:Quantity xmlns:x="urn:x">9</x:Quantity>'),
+        ("<InvoiceNumber>", '<x:InvoiceNumber xmlns:x="urn:x">1</x:InvoiceNumber><InvoiceNumber>'),
+    )
+    invoice = read_invoice(tree).invoice
+    assert invoice.number == "256623570"
+    assert invoice.lines[0].quantity == Decimal("2.0")
+
+
+def test_equal_amounts_keep_their_own_digits(load_sample: Callable[[str], Any]) -> None:
+    invoice = read_invoice(load_sample(DFB)).invoice
+    assert str(invoice.lines[0].gross_amount) == "51.300000"
+    assert str(invoice.totals.gross_amount) == "51.30"
+    assert str(read_invoice(load_sample(DFB)).invoice.lines[0].gross_amount) == "51.300000"
