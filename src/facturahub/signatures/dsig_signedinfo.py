@@ -75,7 +75,7 @@ def parse_signature(
         name not in ("KeyInfo", "Object") for name in names[2:]
     ):
         raise _malformed("Signature must hold SignedInfo, SignatureValue, KeyInfo?, Object*")
-    key_infos = [child for child in children if _local(child) == "KeyInfo"]
+    key_infos = [child for child, name in zip(children, names, strict=True) if name == "KeyInfo"]
     if len(key_infos) > 1:
         raise _malformed("more than one KeyInfo")
     signed_info = children[0]
@@ -177,13 +177,18 @@ def _base64(element: etree._Element, what: str) -> bytes:
 
 def _elements(element: etree._Element) -> list[etree._Element]:
     """Element children; comments and processing instructions are ignored."""
+    if not len(element):  # a leaf (the usual case): no child node at all
+        return []
     return [child for child in element if isinstance(child.tag, str)]
 
 
 def _local(element: etree._Element) -> str:
-    """Local name of a ds: element; elements in other namespaces get a name that matches nothing."""
-    qname = etree.QName(element)
-    return qname.localname if qname.namespace == DS_NS else f"{{{qname.namespace}}}{qname.localname}"
+    """Local name of a ds: element; elements in other namespaces get a name that matches nothing
+    (their Clark name, which starts with ``{``)."""
+    tag = str(element.tag)
+    if tag.startswith(_DS):
+        return tag[len(_DS) :]
+    return tag if tag.startswith("{") else "{}" + tag
 
 
 def _malformed(detail: str) -> SecurityError:

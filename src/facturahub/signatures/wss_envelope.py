@@ -30,6 +30,10 @@ SIGNATURE = f"{{{DS_NS}}}Signature"
 
 # The attributes a "#id" reference may name: wsu:Id, or an unqualified Id (PHP, .NET, ds elements).
 ID_ATTRIBUTES = (WSU_ID, "Id")
+# Every attribute of every element, in document order, in one libxml2 pass; ``attrname`` is the
+# attribute's Clark name, as in ID_ATTRIBUTES.
+_ALL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
+_ID_NAMES = frozenset(ID_ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def check_envelope(tree: etree._Element | etree._ElementTree) -> EnvelopeParts:
 
 
 def find_security(header: etree._Element) -> etree._Element:
-    found = header.findall(SECURITY)
+    found = list(header.iterchildren(SECURITY))
     if not found:
         raise SecurityError("wss.security_missing")
     if len(found) > 1:
@@ -84,7 +88,7 @@ def find_security(header: etree._Element) -> etree._Element:
 
 
 def find_signature(security: etree._Element) -> etree._Element:
-    found = security.findall(SIGNATURE)
+    found = list(security.iterchildren(SIGNATURE))
     if not found:
         raise SecurityError("wss.signature_missing")
     if len(found) > 1:
@@ -96,6 +100,17 @@ def index_ids(root: etree._Element) -> dict[str, etree._Element]:
     """Every wsu:Id / Id value in the document and its element; a value on two elements is
     ``wss.id_duplicate`` (signature wrapping relies on ambiguous ids)."""
     index: dict[str, etree._Element] = {}
+    for value in _ALL_ATTRIBUTES(root):
+        if value.attrname not in _ID_NAMES:
+            continue
+        element = value.getparent()
+        if index.setdefault(str(value), element) is not element:
+            _refuse_duplicate_ids(root)  # names the value the element-by-element scan names
+    return index
+
+
+def _refuse_duplicate_ids(root: etree._Element) -> None:
+    index: dict[str, etree._Element] = {}
     for element in root.iter(etree.Element):
         for attribute in ID_ATTRIBUTES:
             value = element.get(attribute)
@@ -104,7 +119,7 @@ def index_ids(root: etree._Element) -> dict[str, etree._Element]:
             seen = index.setdefault(value, element)
             if seen is not element:
                 raise SecurityError("wss.id_duplicate", id=value)
-    return index
+    raise AssertionError("a duplicated id was found and then lost")
 
 
 def element_id(element: etree._Element) -> str | None:

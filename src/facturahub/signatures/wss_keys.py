@@ -10,7 +10,6 @@ responses, never for a hub deciding who may call).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from facturahub.errors import SecurityError
+from facturahub.signatures.certificate_cache import load_base64_certificate
 from facturahub.signatures.dsig_algorithms import DS_NS
 from facturahub.signatures.dsig_signedinfo import fragment_id
 from facturahub.signatures.wss_envelope import (
@@ -184,8 +184,8 @@ def _issuer_serial(element: etree._Element) -> IssuerSerialReference:
 
 def _certificate(text: str | None, key: str) -> tuple[x509.Certificate, bytes]:
     try:
-        der = base64.b64decode("".join((text or "").split()), validate=True)
-        return x509.load_der_x509_certificate(der), der
+        der, certificate = load_base64_certificate(text)
+        return certificate, der
     except (binascii.Error, ValueError) as exc:
         raise SecurityError(key, detail=str(exc) or type(exc).__name__) from None
 

@@ -30,22 +30,45 @@ from facturahub.signatures.dsig_algorithms import (
 )
 from facturahub.signatures.dsig_c14n import canonicalize
 from facturahub.signatures.wss_envelope import (
-    BINARY_SECURITY_TOKEN,
     BODY,
     ENVELOPE,
     HEADER,
     SECURITY,
-    SECURITY_TOKEN_REFERENCE,
     SOAP11_NS,
-    TIMESTAMP,
     WSSE_NS,
     WSU_ID,
     WSU_NS,
 )
 from facturahub.signatures.wss_keys import BASE64_BINARY, X509V3
 
-_DS = f"{{{DS_NS}}}"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+# id(certificate) -> (the certificate, kept alive so the id stays its own; its base64 DER).
+_TOKEN_TEXTS: dict[int, tuple[x509.Certificate, str]] = {}
+_REFERENCE_TEMPLATE = (
+    '<ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="{exc_c14n}"/></ds:Transforms>'
+    '<ds:DigestMethod Algorithm="{{digest_method}}"/><ds:DigestValue/></ds:Reference>'
+)
+# The header exactly as building it element by element gives it (attribute order included).
+_SECURITY_TEMPLATE = (
+    '<wsse:Security xmlns:wsse="{wsse}" xmlns:wsu="{wsu}">'
+    '<wsu:Timestamp wsu:Id="{{timestamp_id}}"><wsu:Created>{{created}}</wsu:Created>'
+    "<wsu:Expires>{{expires}}</wsu:Expires></wsu:Timestamp>"
+    '<wsse:BinarySecurityToken EncodingType="{base64_binary}" ValueType="{x509v3}" wsu:Id="{{token_id}}">'
+    "{{token}}</wsse:BinarySecurityToken>"
+    '<ds:Signature xmlns:ds="{ds}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{exc_c14n}"/>'
+    '<ds:SignatureMethod Algorithm="{{signature_method}}"/>{reference}{reference}</ds:SignedInfo>'
+    "<ds:SignatureValue/><ds:KeyInfo><wsse:SecurityTokenReference>"
+    '<wsse:Reference ValueType="{x509v3}" URI="#{{token_id}}"/></wsse:SecurityTokenReference></ds:KeyInfo>'
+    "</ds:Signature></wsse:Security>"
+).format(
+    wsse=WSSE_NS,
+    wsu=WSU_NS,
+    ds=DS_NS,
+    exc_c14n=EXC_C14N,
+    base64_binary=BASE64_BINARY,
+    x509v3=X509V3,
+    reference=_REFERENCE_TEMPLATE.format(exc_c14n=EXC_C14N),
+)
 
 
 def sign_envelope(
@@ -71,7 +94,7 @@ def sign_envelope(
         raise ValueError("now must be timezone-aware")
     if lifetime_seconds <= 0:
         raise ValueError("lifetime_seconds must be positive")
-    if private_key.public_key().public_numbers() != _rsa_public_numbers(certificate):
+    if private_key.public_key() != certificate.public_key():
         raise ConfigurationError("wss.signing_key_mismatch", subject=certificate.subject.rfc4514_string())
 
     source = envelope_tree.getroot() if isinstance(envelope_tree, etree._ElementTree) else envelope_tree
@@ -86,53 +109,62 @@ def sign_envelope(
     if header.find(SECURITY) is not None:
         raise ValueError("the envelope already has a wsse:Security header")
 
-    security = etree.SubElement(header, SECURITY, nsmap={"wsse": WSSE_NS})
+    security = _security_header(
+        certificate, now.astimezone(UTC), lifetime_seconds, signature_method, digest_method
+    )
+    header.append(security)
     security.set(f"{{{SOAP11_NS}}}mustUnderstand", "1")
-    timestamp = _timestamp(security, now.astimezone(UTC), lifetime_seconds)
-    token = _token(security, certificate)
     if body.get(WSU_ID) is None:
         body.set(WSU_ID, f"id-{uuid.uuid4()}")
-
-    signature = etree.SubElement(security, f"{_DS}Signature", nsmap={"ds": DS_NS})
-    signed_info = etree.SubElement(signature, f"{_DS}SignedInfo")
-    etree.SubElement(signed_info, f"{_DS}CanonicalizationMethod", Algorithm=EXC_C14N)
-    etree.SubElement(signed_info, f"{_DS}SignatureMethod", Algorithm=signature_method)
-    for target in (body, timestamp):
-        _reference(signed_info, target, digest_method)
+    timestamp, signature = security[0], security[2]
+    signed_info = signature[0]
+    for reference, target in zip(signed_info[2:], (body, timestamp), strict=True):
+        reference.set("URI", f"#{target.get(WSU_ID)}")
+        value = compute_digest(digest_method, canonicalize(target, EXC_C14N))
+        reference[2].text = base64.b64encode(value).decode()
     signature_value = rsa_sign(signature_method, private_key, canonicalize(signed_info, EXC_C14N))
-    etree.SubElement(signature, f"{_DS}SignatureValue").text = base64.b64encode(signature_value).decode()
-    key_info = etree.SubElement(signature, f"{_DS}KeyInfo")
-    reference = etree.SubElement(
-        etree.SubElement(key_info, SECURITY_TOKEN_REFERENCE), f"{{{WSSE_NS}}}Reference", ValueType=X509V3
-    )
-    reference.set("URI", f"#{token.get(WSU_ID)}")
+    signature[1].text = base64.b64encode(signature_value).decode()
     return _XML_DECLARATION + bytes(etree.tostring(envelope, encoding="UTF-8"))
 
 
-def _timestamp(security: etree._Element, now: datetime, lifetime_seconds: int) -> etree._Element:
-    timestamp = etree.SubElement(security, TIMESTAMP)
-    timestamp.set(WSU_ID, f"TS-{uuid.uuid4()}")
-    etree.SubElement(timestamp, f"{{{WSU_NS}}}Created").text = _wsu_time(now)
-    etree.SubElement(timestamp, f"{{{WSU_NS}}}Expires").text = _wsu_time(
-        now + timedelta(seconds=lifetime_seconds)
+def _security_header(
+    certificate: x509.Certificate,
+    now: datetime,
+    lifetime_seconds: int,
+    signature_method: str,
+    digest_method: str,
+) -> etree._Element:
+    """The wsse:Security header, parsed from a template (one parse instead of building twenty-odd
+    elements): Timestamp, BinarySecurityToken, and a Signature whose two References (Body, then
+    Timestamp) have an empty ``URI`` and ``DigestValue``, and whose SignatureValue is empty. Every
+    value written into the template is ours (uuids, times, base64, allow-listed algorithm URIs).
+    Once appended to the Header, the template's own declarations of namespaces the envelope already
+    declares are dropped by lxml, so the elements use the envelope's prefixes (if the envelope already
+    binds the XML-DSig namespace to another prefix, the signature uses that prefix, not ``ds``)."""
+    timestamp_id, token_id = f"TS-{uuid.uuid4()}", f"X509-{uuid.uuid4()}"
+    xml = _SECURITY_TEMPLATE.format(
+        timestamp_id=timestamp_id,
+        created=_wsu_time(now),
+        expires=_wsu_time(now + timedelta(seconds=lifetime_seconds)),
+        token_id=token_id,
+        token=_token_text(certificate),
+        signature_method=signature_method,
+        digest_method=digest_method,
     )
-    return timestamp
+    return etree.fromstring(xml.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
 
 
-def _token(security: etree._Element, certificate: x509.Certificate) -> etree._Element:
-    token = etree.SubElement(security, BINARY_SECURITY_TOKEN, EncodingType=BASE64_BINARY, ValueType=X509V3)
-    token.set(WSU_ID, f"X509-{uuid.uuid4()}")
-    token.text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
-    return token
-
-
-def _reference(signed_info: etree._Element, target: etree._Element, digest_method: str) -> None:
-    reference = etree.SubElement(signed_info, f"{_DS}Reference", URI=f"#{target.get(WSU_ID)}")
-    transforms = etree.SubElement(reference, f"{_DS}Transforms")
-    etree.SubElement(transforms, f"{_DS}Transform", Algorithm=EXC_C14N)
-    etree.SubElement(reference, f"{_DS}DigestMethod", Algorithm=digest_method)
-    value = compute_digest(digest_method, canonicalize(target, EXC_C14N))
-    etree.SubElement(reference, f"{_DS}DigestValue").text = base64.b64encode(value).decode()
+def _token_text(certificate: x509.Certificate) -> str:
+    """The base64 DER of the hub's certificate, kept per certificate object (one or two sign every
+    response; hashing a certificate costs about as much as a lookup saves, identity does not)."""
+    cached = _TOKEN_TEXTS.get(id(certificate))
+    if cached is not None and cached[0] is certificate:
+        return cached[1]
+    text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+    if len(_TOKEN_TEXTS) >= 8:
+        _TOKEN_TEXTS.clear()
+    _TOKEN_TEXTS[id(certificate)] = (certificate, text)
+    return text
 
 
 def _with_wsu_declared(envelope: etree._Element) -> etree._Element:
@@ -158,10 +190,9 @@ def _single_child(parent: etree._Element, tag: str) -> etree._Element | None:
     return found[0] if found else None
 
 
-def _rsa_public_numbers(certificate: x509.Certificate) -> rsa.RSAPublicNumbers | None:
-    key = certificate.public_key()
-    return key.public_numbers() if isinstance(key, rsa.RSAPublicKey) else None
-
-
 def _wsu_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """``2024-05-01T10:00:00.123Z`` (``moment`` in UTC)."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )

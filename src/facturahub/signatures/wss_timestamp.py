@@ -69,19 +69,18 @@ def find_timestamp(security: etree._Element, now: datetime) -> etree._Element | 
 def check_timestamp(
     element: etree._Element, *, now: datetime, clock_skew_seconds: int, max_lifetime_seconds: int
 ) -> TimestampTimes:
-    server_time = format_time(now)
     created_elements = element.findall(_CREATED)
     if len(created_elements) != 1:
         raise SecurityError(
-            "wss.timestamp_created_count", count=len(created_elements), server_time=server_time
+            "wss.timestamp_created_count", count=len(created_elements), server_time=format_time(now)
         )
     expires_elements = element.findall(_EXPIRES)
     if len(expires_elements) > 1:
         raise SecurityError(
-            "wss.timestamp_expires_count", count=len(expires_elements), server_time=server_time
+            "wss.timestamp_expires_count", count=len(expires_elements), server_time=format_time(now)
         )
-    created = _read(created_elements[0], "Created", server_time)
-    expires = _read(expires_elements[0], "Expires", server_time) if expires_elements else None
+    created = _read(created_elements[0], "Created", now)
+    expires = _read(expires_elements[0], "Expires", now) if expires_elements else None
     skew = timedelta(seconds=clock_skew_seconds)
     lifetime_cap = timedelta(seconds=max_lifetime_seconds)
     effective_expires = expires if expires is not None else created + lifetime_cap
@@ -90,7 +89,7 @@ def check_timestamp(
         raise SecurityError(
             "wss.timestamp_future",
             created=format_time(created),
-            server_time=server_time,
+            server_time=format_time(now),
             skew=clock_skew_seconds,
         )
     if effective_expires <= created:
@@ -98,20 +97,20 @@ def check_timestamp(
             "wss.timestamp_order",
             created=format_time(created),
             expires=format_time(effective_expires),
-            server_time=server_time,
+            server_time=format_time(now),
         )
     if effective_expires - created > lifetime_cap:
         raise SecurityError(
             "wss.timestamp_lifetime",
             lifetime=int((effective_expires - created).total_seconds()),
             limit=max_lifetime_seconds,
-            server_time=server_time,
+            server_time=format_time(now),
         )
     if effective_expires <= now - skew:
         raise SecurityError(
             "wss.timestamp_expired",
             expires=format_time(effective_expires),
-            server_time=server_time,
+            server_time=format_time(now),
             skew=clock_skew_seconds,
         )
     return TimestampTimes(
@@ -119,11 +118,11 @@ def check_timestamp(
     )
 
 
-def _read(element: etree._Element, field: str, server_time: str) -> datetime:
+def _read(element: etree._Element, field: str, now: datetime) -> datetime:
     text = element.text or ""
     moment = parse_time(text) if len(element) == 0 else None
     if moment is None:
         raise SecurityError(
-            "wss.timestamp_format", field=field, value=text.strip()[:64], server_time=server_time
+            "wss.timestamp_format", field=field, value=text.strip()[:64], server_time=format_time(now)
         )
     return moment

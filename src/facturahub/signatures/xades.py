@@ -35,6 +35,7 @@ from lxml import etree
 from facturahub.errors import SignatureInvalid
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
+from facturahub.signatures.certificate_cache import load_base64_certificate
 from facturahub.signatures.xades_dsig import ds, element_children
 from facturahub.signatures.xades_properties import (
     FACTURAE_POLICY_HASH,
@@ -67,6 +68,7 @@ __all__ = [
 MAX_CERTIFICATES = 10
 
 _QUALIFYING_NAMESPACES = (XADES_NS, XADES_122_NS)
+_QUALIFYING_TAGS = frozenset(f"{{{namespace}}}QualifyingProperties" for namespace in _QUALIFYING_NAMESPACES)
 _XADES_NAMESPACES = frozenset({XADES_NS, XADES_122_NS, XADES_141_NS})
 _DS_ELEMENTS = frozenset(
     {
@@ -76,6 +78,12 @@ _DS_ELEMENTS = frozenset(
         "X509IssuerName", "X509SerialNumber", "X509SubjectName", "X509SKI", "X509CRL", "Object",
     }
 )  # fmt: skip
+
+# Clark names of the elements allowed anywhere inside the signature besides the XAdES namespaces.
+_ALLOWED_TAGS = frozenset(
+    {ds(local) for local in _DS_ELEMENTS} | {f"{{{dsig.EXC_C14N_NS}}}InclusiveNamespaces"}
+)
+_RETRIEVAL_METHOD = ds("RetrievalMethod")
 
 
 @dataclass(frozen=True)
@@ -236,19 +244,17 @@ def _refuse_foreign_content(signature: Any) -> None:
     """Only XML-DSig and XAdES elements inside the signature: the enveloped-signature transform
     removes the whole ``ds:Signature`` from the digest, so anything else there would be unsigned."""
     for element in signature.iter(etree.Element):
-        name = etree.QName(element)
-        if element.tag == ds("RetrievalMethod"):
+        tag = element.tag
+        if tag in _ALLOWED_TAGS:
+            continue
+        if tag == _RETRIEVAL_METHOD:
             raise SignatureInvalid("xades.retrieval_method_forbidden")
-        allowed = (
-            name.localname in _DS_ELEMENTS
-            if name.namespace == dsig.DS_NS
-            else name.namespace in _XADES_NAMESPACES
-            or element.tag == f"{{{dsig.EXC_C14N_NS}}}InclusiveNamespaces"
+        if tag.startswith("{") and tag[1 : tag.find("}")] in _XADES_NAMESPACES:
+            continue
+        name = etree.QName(element)
+        raise SignatureInvalid(
+            "xades.unexpected_signature_content", element=name.localname, namespace=name.namespace or ""
         )
-        if not allowed:
-            raise SignatureInvalid(
-                "xades.unexpected_signature_content", element=name.localname, namespace=name.namespace or ""
-            )
 
 
 def _signature_parts(signature: Any) -> _Parts:
@@ -261,13 +267,7 @@ def _signature_parts(signature: Any) -> _Parts:
     key_info = rest.pop(0) if rest and rest[0].tag == ds("KeyInfo") else None
     if any(child.tag != ds("Object") for child in rest):
         raise SignatureInvalid("xades.signature_malformed", detail="only Object may follow KeyInfo")
-    qualifying = [
-        child
-        for obj in rest
-        for child in element_children(obj)
-        if etree.QName(child).localname == "QualifyingProperties"
-        and etree.QName(child).namespace in _QUALIFYING_NAMESPACES
-    ]
+    qualifying = [child for obj in rest for child in element_children(obj) if child.tag in _QUALIFYING_TAGS]
     if not qualifying:
         raise SignatureInvalid("xades.signed_properties_missing")
     if len(qualifying) > 1:
@@ -334,8 +334,7 @@ def _embedded_certificates(key_info: Any | None) -> list[tuple[bytes, x509.Certi
     certificates: list[tuple[bytes, x509.Certificate]] = []
     for position, element in enumerate(elements, start=1):
         try:
-            der = base64.b64decode("".join((element.text or "").split()), validate=True)
-            certificates.append((der, x509.load_der_x509_certificate(der)))
+            certificates.append(load_base64_certificate(element.text))
         except ValueError as exc:
             raise SignatureInvalid(
                 "xades.certificate_unreadable", position=position, detail=str(exc)

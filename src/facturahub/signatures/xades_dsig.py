@@ -14,6 +14,7 @@ import binascii
 import copy
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +57,28 @@ MAX_REFERENCES = 30
 MAX_TRANSFORMS = 5
 ID_ATTRIBUTES = ("Id", "ID", "id")
 _XML_ATTRIBUTE = "{http://www.w3.org/XML/1998/namespace}"
+# Clark names of the SignedInfo elements.
+_CANONICALIZATION_METHOD = f"{{{DS_NS}}}CanonicalizationMethod"
+_SIGNATURE_METHOD = f"{{{DS_NS}}}SignatureMethod"
+_REFERENCE = f"{{{DS_NS}}}Reference"
+_TRANSFORMS = f"{{{DS_NS}}}Transforms"
+_DIGEST_METHOD = f"{{{DS_NS}}}DigestMethod"
+_DIGEST_VALUE = f"{{{DS_NS}}}DigestValue"
+_TRANSFORM = f"{{{DS_NS}}}Transform"
 
 _CRYPTO_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha256": hashes.SHA256,
     "sha512": hashes.SHA512,
 }
+# Every attribute of every element, in document order, in one libxml2 pass (the elements of a
+# Facturae carry almost none); ``attrname`` is the Clark name, so an unqualified Id is just "Id".
+_ALL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
+_ID_NAMES = frozenset(ID_ATTRIBUTES)
+# The enveloped-signature transform's markers (see ``_canonical_without``).
+_MARKER = "facturahub-enveloped-signature-marker"
+_MARKER_ATTRIBUTE = "nonce"
+_NAMESPACE_DECLARATIONS = re.compile(rb'(?: xmlns(?::[^\s="<>]+)?="[^"<]*")*')
 # A bare same-document fragment (an NCName); anything with parentheses is an XPointer and refused.
 _FRAGMENT = re.compile(r"#[^\W\d][\w.\-]*")
 
@@ -121,6 +138,8 @@ class SignedInfo:
 
 def element_children(element: Any) -> list[Any]:
     """Child elements only (no comments or processing instructions)."""
+    if not len(element):  # a leaf (the usual case): no child node at all
+        return []
     return [child for child in element if isinstance(child.tag, str)]
 
 
@@ -129,7 +148,7 @@ def parse_signed_info(element: Any) -> SignedInfo:
     every algorithm on the allow-list and every URI local."""
     children = element_children(element)
     tags = [child.tag for child in children]
-    if tags[:2] != [ds("CanonicalizationMethod"), ds("SignatureMethod")]:
+    if tags[:2] != [_CANONICALIZATION_METHOD, _SIGNATURE_METHOD]:
         raise SignatureInvalid(
             "xades.signature_malformed",
             detail="SignedInfo must start with CanonicalizationMethod and SignatureMethod",
@@ -140,7 +159,7 @@ def parse_signed_info(element: Any) -> SignedInfo:
     if len(references) > MAX_REFERENCES:
         raise SignatureInvalid("xades.too_many_references", count=len(references), limit=MAX_REFERENCES)
     for child in references:
-        if child.tag != ds("Reference"):
+        if child.tag != _REFERENCE:
             raise SignatureInvalid(
                 "xades.signature_malformed", detail=f"unexpected {etree.QName(child).localname} in SignedInfo"
             )
@@ -165,13 +184,13 @@ def parse_reference(element: Any) -> Reference:
     digest_method: str | None = None
     digest_value: bytes | None = None
     for child in element_children(element):
-        if child.tag == ds("Transforms") and transforms is None and digest_method is None:
+        if child.tag == _TRANSFORMS and transforms is None and digest_method is None:
             transforms = _transforms(child, label)
-        elif child.tag == ds("DigestMethod") and digest_method is None:
+        elif child.tag == _DIGEST_METHOD and digest_method is None:
             digest_method = _algorithm(child)
             if digest_method not in DIGEST_HASHES:
                 raise SignatureInvalid("xades.algorithm_refused", kind="digest", algorithm=digest_method)
-        elif child.tag == ds("DigestValue") and digest_method is not None and digest_value is None:
+        elif child.tag == _DIGEST_VALUE and digest_method is not None and digest_value is None:
             digest_value = decode_base64(child.text, what=f"DigestValue of reference '{label}'")
         else:
             raise SignatureInvalid(
@@ -201,7 +220,7 @@ def _transforms(element: Any, label: str) -> list[Transform]:
         )
     transforms: list[Transform] = []
     for child in children:
-        if child.tag != ds("Transform"):
+        if child.tag != _TRANSFORM:
             raise SignatureInvalid(
                 "xades.signature_malformed", detail=f"unexpected {etree.QName(child).localname} in Transforms"
             )
@@ -264,6 +283,18 @@ def decode_base64(text: str | None, *, what: str) -> bytes:
 def index_ids(tree: Any) -> dict[str, Any]:
     """Every ``Id``/``ID``/``id`` value of the document, refusing any value used twice (XSW)."""
     index: dict[str, Any] = {}
+    for value in _ALL_ATTRIBUTES(tree):
+        if value.attrname not in _ID_NAMES:
+            continue
+        element = value.getparent()
+        if index.setdefault(str(value), element) is not element:
+            # Name the same value the element-by-element scan has always named.
+            _refuse_duplicate_ids(tree)
+    return index
+
+
+def _refuse_duplicate_ids(tree: Any) -> None:
+    index: dict[str, Any] = {}
     for element in tree.iter(etree.Element):
         for name in ID_ATTRIBUTES:
             value = element.get(name)
@@ -272,7 +303,7 @@ def index_ids(tree: Any) -> dict[str, Any]:
             owner = index.setdefault(value, element)
             if owner is not element:
                 raise SignatureInvalid("xades.duplicate_id", id=value)
-    return index
+    raise AssertionError("a duplicated Id was found and then lost")
 
 
 def canonicalize(node: Any, method: Transform, *, comments: bool = True) -> bytes:
@@ -309,10 +340,76 @@ def _inherited_xml_attributes(element: Any) -> dict[str, str]:
 def reference_octets(reference: Reference, target: Any, signature: Any) -> bytes:
     """Apply the reference's (allowed) transforms to ``target`` — the document's ElementTree for a
     whole-document reference, else the element its fragment names — and canonicalise."""
-    node = target
     if reference.enveloped and _contains(target, signature):
-        node = without(target, signature)
-    return canonicalize(node, reference.canonicalization, comments=False)
+        if target is not signature:
+            octets = _canonical_without(target, signature, reference.canonicalization)
+            if octets is not None:
+                return octets
+        return canonicalize(without(target, signature), reference.canonicalization, comments=False)
+    return canonicalize(target, reference.canonicalization, comments=False)
+
+
+def _canonical_without(target: Any, signature: Any, method: Transform) -> bytes | None:
+    """The enveloped-signature transform without copying the document.
+
+    ``target`` is canonicalised with two empty, unqualified marker elements carrying a fresh random
+    token, one right before the signature and one as its last child; the octets from the first
+    marker to the signature's end tag are cut out and the markers removed again. Adding and removing
+    childless elements without a namespace touches no namespace declaration (lxml reconciles none),
+    and canonical XML renders an element's namespaces from its ancestors only, so the result is the
+    canonical form of ``target`` without the signature, byte for byte. The marker name is constant
+    and the token an attribute value, so nothing grows the parser's shared name dictionary. None
+    when the octets do not have the expected shape (the caller then copies the document).
+    """
+    parent = signature.getparent()
+    if parent is None:
+        return None
+    token = secrets.token_hex(16)
+    before = signature.makeelement(_MARKER, {_MARKER_ATTRIBUTE: token})
+    last = signature.makeelement(_MARKER, {_MARKER_ATTRIBUTE: token})
+    try:
+        signature.addprevious(before)
+        signature.append(last)
+        octets = canonicalize(target, method, comments=False)
+    finally:
+        for marker in (last, before):
+            holder = marker.getparent()
+            if holder is not None:
+                holder.remove(marker)
+    return _cut_signature(octets, token.encode(), signature.prefix)
+
+
+def _cut_signature(octets: bytes, token: bytes, prefix: str | None) -> bytes | None:
+    markers = _marker_spans(octets, token)
+    if markers is None:
+        return None
+    (before_start, before_end), (_last_start, last_end) = markers
+    name = (f"{prefix}:Signature" if prefix else "Signature").encode()
+    opening = octets[before_end : before_end + len(name) + 2]
+    if opening[:-1] != b"<" + name or opening[-1:] not in (b" ", b">"):
+        return None
+    closing = b"</" + name + b">"
+    if octets[last_end : last_end + len(closing)] != closing:
+        return None
+    return octets[:before_start] + octets[last_end + len(closing) :]
+
+
+def _marker_spans(octets: bytes, token: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Start and end of the two canonical markers ``<M [namespace declarations] nonce="…"></M>``,
+    in order (an unqualified element may render the default namespace in scope, or ``xmlns=""``)."""
+    name = _MARKER.encode()
+    tail = b" " + _MARKER_ATTRIBUTE.encode() + b'="' + token + b'"></' + name + b">"
+    spans: list[tuple[int, int]] = []
+    found = octets.find(tail)
+    while found >= 0:
+        start = octets.rfind(b"<" + name, 0, found)
+        if start < 0 or not _NAMESPACE_DECLARATIONS.fullmatch(octets, start + len(name) + 1, found):
+            return None
+        spans.append((start, found + len(tail)))
+        found = octets.find(tail, found + 1)
+    if len(spans) != 2 or spans[0][1] > spans[1][0]:
+        return None
+    return spans[0], spans[1]
 
 
 def digest(data: bytes, method: str) -> bytes:

@@ -10,6 +10,7 @@ the RDNs is not significant because the dialects disagree on it. The certificate
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from cryptography import x509
@@ -50,22 +51,37 @@ _OIDS: dict[str, str] = {
     "dc": "0.9.2342.19200300.100.1.25",
     "uid": "0.9.2342.19200300.100.1.1",
 }
+# Longer issuer names are read each time rather than kept in the cache.
+_CACHED_NAME_LENGTH = 1024
 # DER string types a hex-encoded attribute value may carry, and how to decode them.
 _DER_STRINGS = {0x0C: "utf-8", 0x13: "latin-1", 0x16: "latin-1", 0x14: "latin-1", 0x1E: "utf-16-be"}
 
 
 def issuer_matches(written: str, certificate: x509.Certificate) -> bool:
     """Whether ``written`` names the same issuer as ``certificate.issuer``."""
-    try:
-        claimed = sorted(parse_name(written))
-    except ValueError:
+    claimed = _claimed(written) if len(written) <= _CACHED_NAME_LENGTH else _read_claimed(written)
+    if claimed is None:
         return False
     actual = sorted(
         (attribute.oid.dotted_string, _normalise(attribute.value))
         for attribute in certificate.issuer
         if isinstance(attribute.value, str)
     )
-    return claimed == actual
+    return list(claimed) == actual
+
+
+@functools.lru_cache(maxsize=256)
+def _claimed(written: str) -> tuple[tuple[str, str], ...] | None:
+    """The sorted pairs of a written issuer name (None if unreadable); the few issuers real
+    signers write recur on every invoice, so they are read once."""
+    return _read_claimed(written)
+
+
+def _read_claimed(written: str) -> tuple[tuple[str, str], ...] | None:
+    try:
+        return tuple(sorted(parse_name(written)))
+    except ValueError:
+        return None
 
 
 def parse_name(text: str) -> list[tuple[str, str]]:

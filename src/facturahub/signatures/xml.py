@@ -22,6 +22,9 @@ _DOCTYPE_MARKERS = (
     "<!ENTITY".encode("utf-16-le"),
     "<!ENTITY".encode("utf-16-be"),
 )
+# Every marker above contains the byte 0x21 ("!"); data without it cannot hold any of them, and one
+# memchr-speed scan spares the six substring searches on the (usual) documents that have none.
+_BANG = b"!"
 
 
 def _parser(huge_tree: bool) -> etree.XMLParser:
@@ -44,7 +47,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     """
     if len(data) > max_bytes:
         raise SecurityError("xml.too_large", size=len(data), limit=max_bytes)
-    if any(marker in data for marker in _DOCTYPE_MARKERS):
+    if _declares_doctype(data):
         raise SecurityError("xml.doctype_forbidden")
     try:
         tree = etree.ElementTree(
@@ -57,6 +60,10 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     for _ in tree.iter(etree.Entity):
         raise SecurityError("xml.entity_forbidden")
     return tree
+
+
+def _declares_doctype(data: bytes) -> bool:
+    return _BANG in data and any(marker in data for marker in _DOCTYPE_MARKERS)
 
 
 def _syntax_detail(exc: etree.XMLSyntaxError) -> str:
