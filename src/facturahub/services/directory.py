@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from facturahub.domain.directory import DirectorySnapshot
@@ -204,21 +204,28 @@ def list_relations(
     return list(session.scalars(statement.order_by(*order)))
 
 
-_UNITS_ACTIVE = select(Unit.code, Unit.active).where(Unit.code.in_(bindparam("codes", expanding=True)))
-_RELATION_ACTIVE = select(UnitRelation.active).where(
-    UnitRelation.office_code == bindparam("office"),
-    UnitRelation.managing_body_code == bindparam("managing_body"),
-    UnitRelation.processing_unit_code == bindparam("processing_unit"),
+# The three units and, on every row, their relation's state (NULL when there is no relation).
+_CENTRES = (
+    select(Unit.code, Unit.active, UnitRelation.active.label("relation_active"))
+    .outerjoin(
+        UnitRelation,
+        and_(
+            UnitRelation.office_code == bindparam("office"),
+            UnitRelation.managing_body_code == bindparam("managing_body"),
+            UnitRelation.processing_unit_code == bindparam("processing_unit"),
+        ),
+    )
+    .where(Unit.code.in_([bindparam("office"), bindparam("managing_body"), bindparam("processing_unit")]))
 )
 
 
 def check_centres(session: Session, *, office: str, managing_body: str, processing_unit: str) -> None:
     """An invoice's three centres must exist, be active and be related (FACe codes 409–413); the
     error says which centre, and whether it is unknown or inactive. Every submission runs this:
-    two Core queries."""
-    connection = session.connection()
-    rows = connection.execute(_UNITS_ACTIVE, {"codes": [office, managing_body, processing_unit]})
-    active = {code: is_active for code, is_active in rows}
+    one Core query."""
+    centres = {"office": office, "managing_body": managing_body, "processing_unit": processing_unit}
+    rows = session.connection().execute(_CENTRES, centres).all()
+    active = {row.code: row.active for row in rows}
     for code, role in (
         (managing_body, "managing_body"),
         (processing_unit, "processing_unit"),
@@ -228,11 +235,7 @@ def check_centres(session: Session, *, office: str, managing_body: str, processi
             raise InvalidInput(f"directory.{role}_unknown", code=code)
         if not active[code]:
             raise InvalidInput(f"directory.{role}_inactive", code=code)
-    relation_active = connection.execute(
-        _RELATION_ACTIVE,
-        {"office": office, "managing_body": managing_body, "processing_unit": processing_unit},
-    ).scalar_one_or_none()
-    centres = {"office": office, "managing_body": managing_body, "processing_unit": processing_unit}
+    relation_active = rows[0].relation_active
     if relation_active is None:
         raise InvalidInput("directory.relation_missing", **centres)
     if not relation_active:
