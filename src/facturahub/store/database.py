@@ -140,7 +140,12 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.session_info: dict[str, Any] = {}
-        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}))
+        # PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips; each lookup sees committed data,
+        # as in READ COMMITTED). SQLite: a deferred read transaction, which never waits for a writer.
+        reader_options: dict[str, Any] = {READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            reader_options["isolation_level"] = "AUTOCOMMIT"
+        self._readers = sessionmaker(self.engine.execution_options(**reader_options))
 
     @property
     def dialect(self) -> str:
@@ -163,8 +168,8 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only transaction (a consistent snapshot), always rolled back: for the lookups
-        that come before a request's write transaction, so they never hold the write lock."""
+        """Read-only lookups, always rolled back: for the lookups that come before a request's
+        write transaction, so they never hold the write lock (see ``_readers``)."""
         session = self._readers()
         try:
             yield session
