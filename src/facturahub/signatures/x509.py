@@ -76,7 +76,7 @@ def load_certificate(data: bytes) -> x509.Certificate:
         raise InvalidInput("x509.not_a_certificate", detail="empty file")
     if b"-----BEGIN" in stripped:
         return _load_pem(stripped)
-    return _load_der(stripped)
+    return _load_der(data)  # binary: a last byte that happens to be 0x20 or 0x0a is data
 
 
 def _load_pem(data: bytes) -> x509.Certificate:

@@ -140,3 +140,32 @@ def test_two_certificates_in_one_file_are_refused() -> None:
         load_certificate(issue("a").certificate_pem + issue("b").certificate_pem)
     assert caught.value.key == "x509.several_certificates"
     assert caught.value.params["count"] == 2
+
+
+@pytest.mark.parametrize("last_byte", [b" ", b"\n", b"\t", b"\r"])
+def test_a_der_file_whose_last_byte_is_a_whitespace_code_is_read_whole(last_byte: bytes) -> None:
+    """DER is binary: its last byte is whatever the signature ends with (0x20 in about 1 of 43
+    certificates). Stripping it as if it were text turned valid certificates and private keys into
+    ``x509.corrupt``."""
+    identity = issue("whitespace tail")
+    template = identity.certificate
+    der = b""
+    for serial in range(1, 100_000):  # re-sign with new serials until the signature ends so
+        candidate = (
+            x509.CertificateBuilder()
+            .subject_name(template.subject)
+            .issuer_name(template.issuer)
+            .public_key(identity.private_key.public_key())
+            .serial_number(serial)
+            .not_valid_before(template.not_valid_before_utc)
+            .not_valid_after(template.not_valid_after_utc)
+            .sign(identity.private_key, hashes.SHA256())
+        )
+        der = candidate.public_bytes(serialization.Encoding.DER)
+        if der.endswith(last_byte):
+            break
+    assert der.endswith(last_byte)
+    assert load_certificate(der).serial_number == candidate.serial_number
+    with pytest.raises(InvalidInput) as caught:
+        load_certificate(der[:-1])
+    assert caught.value.key == "x509.corrupt"  # one byte short really is corrupt
