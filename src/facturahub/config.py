@@ -76,6 +76,12 @@ class Settings(BaseModel):
         "(judged at the XAdES SigningTime); default: no chain validation",
     )
     max_request_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    soap_inline_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="SOAP requests up to this size are processed on the worker's event loop, larger ones "
+        "in its thread pool; 0: always the thread pool",
+    )
     clock_skew_seconds: int = Field(default=300, ge=0)
     workers: int | None = Field(
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
