@@ -36,7 +36,6 @@ from facturahub.signatures.wssecurity import (
     CertificateReference,
     KeyReference,
     VerifiedRequest,
-    check_envelope,
     parse_envelope,
     sign_envelope,
     verify_request,
@@ -100,7 +99,10 @@ class _Resolver:
                     capability=capability,
                     now=now,
                 )
-            return x509.load_der_x509_certificate(self.caller.certificate_der)
+            registered = self.caller.certificate_der
+            if isinstance(reference, CertificateReference) and reference.der == registered:
+                return reference.certificate  # the very bytes registered, already parsed
+            return x509.load_der_x509_certificate(registered)
         except FacturahubError as error:
             if error.key == "caller.certificate_unknown":
                 raise
@@ -124,7 +126,6 @@ class Pipeline:
         now = datetime.now(UTC)
         try:
             root = parse_envelope(data, max_bytes=self.hub.settings.max_request_bytes)
-            check_envelope(root)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         try:
