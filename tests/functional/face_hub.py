@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,42 +71,61 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def face_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaceHub]:
-    backend = str(request.param)
-    root = tmp_path_factory.mktemp(f"face-{backend}")
+def hub_env(database_url: str, root: Path, **settings: str) -> dict[str, str]:
+    """The environment of a test hub: its database, its data directory under ``root``, a free
+    port, schema validation on, a 2 MiB request cap; ``settings`` are further ``FACTURAHUB_*``
+    variables without the prefix (``WORKERS="1"``)."""
+    env = {
+        **os.environ,
+        "FACTURAHUB_DATABASE_URL": database_url,
+        "FACTURAHUB_DATA_DIR": str(root / "var"),
+        "FACTURAHUB_PORT": str(_free_port()),
+        "FACTURAHUB_FACTURAE_SCHEMA_DIR": str(SHARED_DATA / "facturae" / "xsd"),
+        "FACTURAHUB_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
+        **{f"FACTURAHUB_{name.upper()}": value for name, value in settings.items()},
+    }
+    env.pop("FACTURAHUB_CONFIG", None)
+    return env
+
+
+@contextmanager
+def served_hub(
+    backend: str, root: Path, prepare: Callable[[dict[str, str], Path], dict[str, Any]] | None = None
+) -> Iterator[dict[str, Any]]:
+    """A hub with its own database, migrated and seeded by the real CLI, a second supplier
+    integrator registered, served by ``facturahub serve``; yields the :class:`FaceHub` fields, plus
+    whatever ``prepare(env, root)`` (run before the server starts) returns."""
     with _OwnDatabase(backend, root) as url:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "FACTURAHUB_DATABASE_URL": url,
-            "FACTURAHUB_DATA_DIR": str(root / "var"),
-            "FACTURAHUB_PORT": str(port),
-            "FACTURAHUB_FACTURAE_SCHEMA_DIR": str(SHARED_DATA / "facturae" / "xsd"),
-            "FACTURAHUB_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-        }
-        env.pop("FACTURAHUB_CONFIG", None)
+        env = hub_env(url, root)
         _cli(env, "db", "upgrade")
         sandbox = json.loads(_cli(env, "sandbox", "init", "--out", str(root / "sandbox")))
-        other = _register_other_supplier(env, root)
+        fields = {
+            "base_url": f"http://127.0.0.1:{env['FACTURAHUB_PORT']}",
+            "env": env,
+            "sandbox": sandbox,
+            "supplier": _pem_identity(sandbox["supplier"]),
+            "registry": _pem_identity(sandbox["registry"]),
+            "other_supplier": _register_other_supplier(env, root),
+            "hub_cert_pem": (root / "sandbox" / "hub-cert.pem").read_bytes(),
+            "backend": backend,
+            **(prepare(env, root) if prepare else {}),
+        }
         server = subprocess.Popen(
             [FACTURAHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         try:
-            _wait_until_up(port, server)
-            yield FaceHub(
-                base_url=f"http://127.0.0.1:{port}",
-                env=env,
-                sandbox=sandbox,
-                supplier=_pem_identity(sandbox["supplier"]),
-                registry=_pem_identity(sandbox["registry"]),
-                other_supplier=other,
-                hub_cert_pem=(root / "sandbox" / "hub-cert.pem").read_bytes(),
-                backend=backend,
-            )
+            _wait_until_up(int(env["FACTURAHUB_PORT"]), server)
+            yield fields
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def face_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaceHub]:
+    backend = str(request.param)
+    with served_hub(backend, tmp_path_factory.mktemp(f"face-{backend}")) as fields:
+        yield FaceHub(**fields)
 
 
 class _OwnDatabase:

@@ -19,14 +19,12 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from tests.conftest import SHARED_DATA
 from tests.functional.face_hub import (
     FACTURAHUB,
-    MAX_REQUEST_BYTES,
     _cli,
-    _free_port,
     _OwnDatabase,
     _pem_identity,
+    hub_env,
 )
 
 from facturahub.signatures.certgen import Identity
@@ -123,16 +121,7 @@ def own_hub(backend: str, root: Path, *, sandbox: bool = True, **settings: str) 
     """A migrated hub (seeded with the sandbox unless told otherwise), not started yet; ``settings``
     are ``FACTURAHUB_*`` variables without the prefix (``MODE="production"``)."""
     with _OwnDatabase(backend, root) as url:
-        env = {
-            **os.environ,
-            "FACTURAHUB_DATABASE_URL": url,
-            "FACTURAHUB_DATA_DIR": str(root / "var"),
-            "FACTURAHUB_PORT": str(_free_port()),
-            "FACTURAHUB_FACTURAE_SCHEMA_DIR": str(SHARED_DATA / "facturae" / "xsd"),
-            "FACTURAHUB_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-            **{f"FACTURAHUB_{name.upper()}": value for name, value in settings.items()},
-        }
-        env.pop("FACTURAHUB_CONFIG", None)
+        env = hub_env(url, root, **settings)
         hub = HubProcess(root=root, database_url=url, env=env, port=int(env["FACTURAHUB_PORT"]))
         hub.cli("db", "upgrade")
         if sandbox:

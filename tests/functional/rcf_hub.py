@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +16,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import BACKENDS, SHARED_DATA
-from tests.functional.face_hub import (
-    FACTURAHUB,
-    MAX_REQUEST_BYTES,
-    FaceHub,
-    _cli,
-    _free_port,
-    _OwnDatabase,
-    _pem_identity,
-    _register_other_supplier,
-    _wait_until_up,
-)
+from tests.functional.face_hub import FaceHub, _cli, served_hub
 from tests.functional.soap_client import zeep_client
 from zeep.helpers import serialize_object
 
@@ -68,41 +56,12 @@ class RcfHub(FaceHub):
 @pytest.fixture(scope="module", params=BACKENDS)
 def rcf_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcfHub]:
     backend = str(request.param)
-    root = tmp_path_factory.mktemp(f"rcf-{backend}")
-    with _OwnDatabase(backend, root) as url:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "FACTURAHUB_DATABASE_URL": url,
-            "FACTURAHUB_DATA_DIR": str(root / "var"),
-            "FACTURAHUB_PORT": str(port),
-            "FACTURAHUB_FACTURAE_SCHEMA_DIR": str(SHARED_DATA / "facturae" / "xsd"),
-            "FACTURAHUB_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-        }
-        env.pop("FACTURAHUB_CONFIG", None)
-        _cli(env, "db", "upgrade")
-        sandbox = json.loads(_cli(env, "sandbox", "init", "--out", str(root / "sandbox")))
-        other_supplier = _register_other_supplier(env, root)
-        other_registry = _register_other_registry(env, root)
-        server = subprocess.Popen(
-            [FACTURAHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_up(port, server)
-            yield RcfHub(
-                base_url=f"http://127.0.0.1:{port}",
-                env=env,
-                sandbox=sandbox,
-                supplier=_pem_identity(sandbox["supplier"]),
-                registry=_pem_identity(sandbox["registry"]),
-                other_supplier=other_supplier,
-                hub_cert_pem=(root / "sandbox" / "hub-cert.pem").read_bytes(),
-                backend=backend,
-                other_registry=other_registry,
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with served_hub(
+        backend,
+        tmp_path_factory.mktemp(f"rcf-{backend}"),
+        lambda env, root: {"other_registry": _register_other_registry(env, root)},
+    ) as fields:
+        yield RcfHub(**fields)
 
 
 def _register_other_registry(env: dict[str, str], root: Path) -> Identity:
