@@ -228,4 +228,3 @@ EFACT_SUPPLIERS = Profile(
     policy=efact_policy,
     preparers={"enviarFactura": prepare_enviar_factura},
 )
-EFACT_PROFILE = EFACT_SUPPLIERS
