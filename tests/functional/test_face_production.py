@@ -1,16 +1,19 @@
-"""Production mode through the real protocol (protocols.md §6.4, FACe code 442), SQLite and
-PostgreSQL: a hub started with ``FACTURAHUB_MODE=production`` and its signing identity from PEM
-files (no sandbox: integrator, certificate, platform and directory set up through the CLI) refuses
-invoices signed by test certificates — a test subject, or a test issuer — on both suppliers'
-profiles, and accepts the same invoice signed by an ordinary certificate; the sandbox hub accepts
-the very invoice production refused.
+"""Production mode through the real protocol (protocols.md §2.1 and §6.4, FACe codes 106 and 442),
+SQLite and PostgreSQL: a hub started with ``FACTURAHUB_MODE=production`` and its signing identity
+from PEM files (no sandbox: integrator, certificates, platform and directory set up through the
+CLI)
 
-(FACe's 106, a *SOAP* request signed by a blocked or test certificate, is not produced: in
-production, which certificates may call is decided when they are registered.)"""
+* refuses invoices signed by test certificates — a test subject, or a test issuer — on both
+  suppliers' profiles (442), and accepts the same invoice signed by an ordinary certificate; the
+  sandbox hub accepts the very invoice production refused;
+* refuses SOAP requests signed by a test certificate (Fault 106 naming it), even one registered and
+  assigned to a platform, on both profiles, while the platform's ordinary certificate goes on
+  working; the sandbox hub accepts requests signed by that very certificate."""
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,9 +23,18 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.functional.face_hub import FACTURAHUB, FaceHub, face_hub, fnmt_identity, invoice_variant, signed
+from tests.functional.efact_hub import efact_payload
+from tests.functional.face_hub import (
+    FACTURAHUB,
+    FaceHub,
+    _cli,
+    face_hub,
+    fnmt_identity,
+    invoice_variant,
+    signed,
+)
 from tests.functional.hub_process import HubProcess, own_hub
-from tests.functional.soap_client import zeep_client
+from tests.functional.soap_client import face_payload, post, zeep_client, zeep_signed
 
 from facturahub.signatures.certgen import Identity, issue
 from facturahub.signatures.xades_sign import sign_invoice
@@ -39,6 +51,7 @@ class ProductionHub:
     process: HubProcess
     identity: Identity  # the hub's own, from the PEM files
     caller: Identity  # the registered SOAP certificate of the supplier's platform
+    platform: str  # that platform's code
 
     def client(self, profile: str = "face") -> Any:
         endpoint = self.process.face_endpoint if profile == "face" else self.process.efact_endpoint
@@ -68,9 +81,21 @@ def production(face_hub: FaceHub, tmp_path_factory: pytest.TempPathFactory) -> I
             "--email", "facturas@example.com", "--accepted-by", "00000000T", "--accept-terms",
         )  # fmt: skip
         process.cli("certificate", "register", NIF, str(root / "erp.pem"), "--alias", "erp")
-        process.cli("platform", "create", NIF, "--name", "erp", "--sending", "--certificate", caller.sha256)
+        platform = json.loads(
+            process.cli(
+                "--json",
+                "platform",
+                "create",
+                NIF,
+                "--name",
+                "erp",
+                "--sending",
+                "--certificate",
+                caller.sha256,
+            )
+        )["code"]
         process.start()
-        yield ProductionHub(process, identity, caller)
+        yield ProductionHub(process, identity, caller, platform)
 
 
 def _send(client: Any, document: bytes) -> Any:
@@ -146,3 +171,52 @@ def test_a_production_hub_without_its_files_does_not_start(tmp_path: Path) -> No
         [FACTURAHUB, "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode != 0 and "missing-cert.pem" in done.stderr
+
+
+ESTADOS = {"face": face_payload("consultarEstados"), "efact": efact_payload("consultarEstados")}
+
+
+def _estados(endpoint: str, profile: str, signer: Identity, hub_cert_pem: bytes) -> tuple[int, str]:
+    """(HTTP status, ``<code> - <message>`` of a Fault or ``resultado/codigo``); the answer's
+    signature is verified with ``hub_cert_pem`` either way."""
+    answer = post(endpoint, zeep_signed(ESTADOS[profile], signer), hub_cert_pem)
+    if answer.operation == "Fault":
+        tracking, code, message = (answer.fault_string or "").split(" - ", 2)
+        assert len(tracking) == 32, answer.fault_string
+        return answer.status, f"{code} - {message}"
+    return answer.status, answer.result()[0]
+
+
+def test_production_refuses_requests_signed_by_test_certificates_106(
+    production: ProductionHub, face_hub: FaceHub, tmp_path: Path
+) -> None:
+    test_ca = issue("AC Usuarios PRUEBAS", organisation="Autoridad de pruebas", is_ca=True)
+    signers = {
+        "test-subject": issue("ERP PRUEBAS", tax_id=NIF, organisation="Suministros Reales SL"),
+        "test-issuer": issue("ERP Firma", tax_id=NIF, organisation="Suministros Reales SL", issuer=test_ca),
+    }
+    process = production.process
+    endpoints = {"face": process.face_endpoint, "efact": process.efact_endpoint}
+    for name, signer in signers.items():
+        pem = tmp_path / f"{name}.pem"
+        pem.write_bytes(signer.certificate_pem)
+        process.cli("certificate", "register", NIF, str(pem), "--alias", name)
+        process.cli("platform", "assign", production.platform, signer.sha256)
+        common_name = signer.certificate.subject.rfc4514_string().split(",")[0]
+        for profile, endpoint in endpoints.items():
+            status, text = _estados(endpoint, profile, signer, production.identity.certificate_pem)
+            assert status == 500 and text.startswith("106 - "), (name, profile, text)
+            assert "es de pruebas" in text and f"({common_name}," in text, text  # names it
+            assert "emitido por CN=AC Usuarios PRUEBAS" in text or name != "test-issuer", text
+            # the platform's ordinary certificate is not affected
+            ordinary = _estados(endpoint, profile, production.caller, production.identity.certificate_pem)
+            assert ordinary == (200, "0"), (profile, ordinary)
+        # the sandbox hub lets the very certificate call
+        _cli(face_hub.env, "certificate", "register", NIF, str(pem), "--alias", name)
+        _cli(face_hub.env, "platform", "assign", face_hub.sandbox["supplier"]["platform"], signer.sha256)
+        sandbox = {
+            "face": f"{face_hub.base_url}/face/facturasspp2",
+            "efact": f"{face_hub.base_url}/efact/sspp",
+        }
+        for profile, endpoint in sandbox.items():
+            assert _estados(endpoint, profile, signer, face_hub.hub_cert_pem) == (200, "0"), (name, profile)

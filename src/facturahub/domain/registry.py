@@ -17,6 +17,7 @@ MIN_RSA_BITS = 2048
 MAX_NOTIFICATION_EMAILS = 2
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UUID_LOWER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+_TEST_CERTIFICATE = re.compile(r"PRUEBAS|TEST|SANDBOX|PRUEBA", re.IGNORECASE)
 
 
 class Role(StrEnum):
@@ -128,3 +129,10 @@ def check_certificate_acceptable(
         raise InvalidInput("certificate.weak_key", key_size=key_size, minimum=MIN_RSA_BITS)
     if key_type in ("DSA",):
         raise InvalidInput("certificate.key_type_refused", key_type=key_type)
+
+
+def is_test_certificate(subject: str, issuer: str) -> bool:
+    """A test certificate, which production refuses (FACe's 106 for a SOAP request's signature,
+    442 for an invoice's): its subject or its issuer says so — FNMT's ``… PRUEBAS`` certificates,
+    "AC … PRUEBAS" issuers, facturahub's own sandbox certificates."""
+    return bool(_TEST_CERTIFICATE.search(subject) or _TEST_CERTIFICATE.search(issuer))

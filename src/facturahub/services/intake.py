@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
-from facturahub.domain.registry import normalise_email
+from facturahub.domain.registry import is_test_certificate, normalise_email
 from facturahub.errors import Conflict, InvalidInput
 from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
 from facturahub.services import directory
@@ -67,7 +67,6 @@ EFACT_ATTACHMENT_MIMES = frozenset(
         "text/plain",
     }
 )
-_TEST_CERTIFICATE = re.compile(r"PRUEBAS|TEST|SANDBOX|PRUEBA", re.IGNORECASE)
 _schema_validators: dict[Path, SchemaValidator] = {}
 
 
@@ -142,7 +141,7 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         verify_chain(
             verified.certificate, verified.embedded_certificates, policy.trust_store, verified.signing_time
         )
-    if policy.production and _is_test_certificate(
+    if policy.production and is_test_certificate(
         verified.certificate.subject.rfc4514_string(), verified.certificate.issuer.rfc4514_string()
     ):
         raise InvalidInput("intake.test_certificate", subject=verified.certificate.subject.rfc4514_string())
@@ -356,10 +355,6 @@ def _validator(schema_dir: Path) -> SchemaValidator:
     if validator is None:
         validator = _schema_validators[schema_dir] = SchemaValidator(schema_dir)
     return validator
-
-
-def _is_test_certificate(subject: str, issuer: str) -> bool:
-    return bool(_TEST_CERTIFICATE.search(subject) or _TEST_CERTIFICATE.search(issuer))
 
 
 def _keys(document: FacturaeDocument) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from facturahub.domain.registry import Capability
+from facturahub.domain.registry import Capability, is_test_certificate
 from facturahub.errors import PermissionDenied, SecurityError
 from facturahub.services.certificates import find_by_issuer_serial, normalise_thumbprint
 from facturahub.store.models import Certificate, Integrator, Platform
@@ -42,9 +42,11 @@ def identify_caller(
     serial: int | str | None = None,
     capability: Capability | None = None,
     now: datetime | None = None,
+    production: bool = False,
 ) -> CallerIdentity:
     """Resolve a caller, or raise a precise ``caller.*`` error (the SOAP layer maps them to 300 and
-    the security codes). Exactly one way of naming the certificate must be given."""
+    the security codes). Exactly one way of naming the certificate must be given. In ``production``
+    a test certificate may not call, registered or not (FACe's 106)."""
     found = _find(session, der=der, thumbprint=thumbprint, issuer=issuer, serial=serial)
     if found is None:
         reference = (
@@ -56,6 +58,8 @@ def identify_caller(
         raise SecurityError("caller.certificate_not_yet_valid", not_before=found.not_before.isoformat())
     if moment > found.not_after:
         raise SecurityError("caller.certificate_expired", not_after=found.not_after.isoformat())
+    if production and is_test_certificate(found.subject, found.issuer):
+        raise SecurityError("caller.test_certificate", subject=found.subject, issuer=found.issuer)
     if found.platform_id is None:
         raise SecurityError("caller.certificate_unassigned", alias=found.alias)
     if found.deleted_at is not None:
@@ -94,6 +98,8 @@ _CALLER = (
         Certificate.sha256,
         Certificate.der,
         Certificate.alias,
+        Certificate.subject,
+        Certificate.issuer,
         Certificate.not_before,
         Certificate.not_after,
         Certificate.platform_id,

@@ -39,6 +39,10 @@ MESSAGES = {
         "es": "El certificado no está registrado ({reference})",
         "en": "The certificate is not registered ({reference})",
     },
+    "caller.test_certificate": {
+        "es": "El certificado de la petición es de pruebas ({subject}, emitido por {issuer}), no admitido en producción",
+        "en": "The request's certificate is a test certificate ({subject}, issued by {issuer}), not accepted in production",
+    },
     "caller.platform_deleted": {
         "es": "La plataforma {platform} del certificado está dada de baja",
         "en": "The certificate's platform {platform} has been deleted",

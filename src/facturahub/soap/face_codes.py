@@ -96,6 +96,7 @@ _FAULT_CODES: dict[str, str] = {
     # a registered certificate outside its validity period: the request's signature is not valid
     "caller.certificate_expired": "100",
     "caller.certificate_not_yet_valid": "100",
+    "caller.test_certificate": "106",  # production mode only
     "soap.request_too_large": GENERIC,
     "soap.content_type": GENERIC,
     "soap.operation_unknown": GENERIC,

@@ -20,6 +20,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from cryptography import x509
@@ -81,24 +82,24 @@ class _Resolver:
     Authorisation problems (expired, unassigned, no capability…) are deferred until the signature
     has verified, so that an unsigned request learns nothing but "not registered"."""
 
-    def __init__(self, session: Session, profile: Profile, now: datetime) -> None:
-        self.session, self.profile, self.now = session, profile, now
+    def __init__(self, session: Session, profile: Profile, now: datetime, *, production: bool) -> None:
+        self.session, self.profile, self.now, self.production = session, profile, now, production
         self.caller: CallerIdentity | None = None
         self.deferred: FacturahubError | None = None
 
     def __call__(self, reference: KeyReference) -> x509.Certificate | None:
-        capability, now = self.profile.capability, self.now
+        identify = partial(
+            identify_caller,
+            self.session,
+            capability=self.profile.capability,
+            now=self.now,
+            production=self.production,
+        )
         try:
             if isinstance(reference, CertificateReference):
-                self.caller = identify_caller(self.session, der=reference.der, capability=capability, now=now)
+                self.caller = identify(der=reference.der)
             else:
-                self.caller = identify_caller(
-                    self.session,
-                    issuer=reference.issuer,
-                    serial=reference.serial,
-                    capability=capability,
-                    now=now,
-                )
+                self.caller = identify(issuer=reference.issuer, serial=reference.serial)
             registered = self.caller.certificate_der
             if isinstance(reference, CertificateReference) and reference.der == registered:
                 return reference.certificate  # the very bytes registered, already parsed
@@ -156,7 +157,7 @@ class Pipeline:
     def _verify(
         self, session: Session, root: etree._Element, now: datetime
     ) -> tuple[VerifiedRequest, CallerIdentity]:
-        resolver = _Resolver(session, self.profile, now)
+        resolver = _Resolver(session, self.profile, now, production=self.hub.settings.is_production)
         verified = verify_request(
             root,
             self.profile.policy(self.hub.settings),

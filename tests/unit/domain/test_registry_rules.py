@@ -64,3 +64,18 @@ def test_certificate_acceptance() -> None:
         _key(rules.check_certificate_acceptable, key_type="RSA", key_size=4096, **expired)
         == "certificate.expired"
     )
+
+
+@pytest.mark.parametrize(
+    ("subject", "issuer", "expected"),
+    [
+        ("CN=CERTIFICADO PRUEBAS,serialNumber=IDCES-99999999R", "CN=AC FNMT Usuarios,O=FNMT-RCM,C=ES", True),
+        ("CN=Firma,O=Normal SL", "CN=AC Usuarios PRUEBAS,O=Autoridad de pruebas", True),  # the issuer says so
+        ("CN=facturahub sandbox supplier", "CN=facturahub sandbox CA", True),
+        ("CN=erp test signer", "CN=Real CA", True),  # any case
+        ("CN=Maria Garcia,serialNumber=IDCES-12345678Z", "CN=AC FNMT Usuarios,O=FNMT-RCM,C=ES", False),
+        ("CN=Suministros Reales SL", "CN=AC Camerfirma", False),
+    ],
+)
+def test_test_certificates_are_told_by_subject_or_issuer(subject: str, issuer: str, expected: bool) -> None:
+    assert rules.is_test_certificate(subject, issuer) is expected
