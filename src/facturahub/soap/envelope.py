@@ -23,9 +23,14 @@ MADRID = ZoneInfo("Europe/Madrid")
 def element(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     """An unqualified child; ``None`` text renders as an empty element."""
     child = etree.SubElement(parent, name, nsmap=None)
-    if text is not None and text != "":
-        child.text = text
+    set_text(child, text)
     return child
+
+
+def set_text(node: etree._Element, text: str | None) -> None:
+    """``None`` or ``""`` leaves the element empty (``<motivo/>``)."""
+    if text is not None and text != "":
+        node.text = text
 
 
 def unit(parent: etree._Element, name: str, code: str | None, label: str | None) -> etree._Element:

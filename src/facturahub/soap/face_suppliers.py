@@ -6,6 +6,9 @@ case and renders the ``return`` children FACe clients expect.
 
 from __future__ import annotations
 
+from copy import deepcopy
+from typing import Protocol
+
 from lxml import etree
 
 from facturahub.config import Settings
@@ -19,7 +22,6 @@ from facturahub.soap import envelope as env
 from facturahub.soap import face_codes
 from facturahub.soap.profile import Call, ErrorMapper, Handler, Outcome, Preparation, Profile, Result
 from facturahub.soap.wsdl.facturasspp2 import NAMESPACE, facturasspp2_wsdl
-from facturahub.store.models import Invoice
 
 PATH = "/face/facturasspp2"
 CANCELLATION_REQUESTED = "Anulación solicitada correctamente"
@@ -110,23 +112,57 @@ def trust_store(settings: Settings) -> TrustStore | None:
 Reasons = dict[tuple[int, str], str | None]
 
 
-def _status(parent: etree._Element, name: str, invoice: Invoice, flow: Flow, reasons: Reasons) -> None:
-    code = invoice.status_code if flow is Flow.PROCESSING else invoice.cancellation_code
-    holder = env.element(parent, name)
-    env.element(holder, "codigo", code)
-    env.element(holder, "descripcion", invoices.status_texts(code)[1])
-    env.element(holder, "motivo", reasons.get((invoice.id, flow.value)))
+class HasStatus(Protocol):
+    """An invoice as a status answer reads it (a stored ``Invoice`` or an :class:`invoices.InvoiceState`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status_code(self) -> str: ...
+
+    @property
+    def cancellation_code(self) -> str: ...
 
 
-def factura_status(name: str, number: str, invoice: Invoice | None, reasons: Reasons) -> etree._Element:
-    factura = _holder(name)
-    env.element(factura, "numeroRegistro", number)
-    if invoice is None:
-        env.element(factura, "tramitacion")
-        env.element(factura, "anulacion")
-    else:
-        _status(factura, "tramitacion", invoice, Flow.PROCESSING, reasons)
-        _status(factura, "anulacion", invoice, Flow.CANCELLATION, reasons)
+def _status_template(name: str) -> etree._Element:
+    holder = _holder(name)
+    for child in ("codigo", "descripcion", "motivo"):
+        env.element(holder, child)
+    return holder
+
+
+# FACe's ``factura`` of a status answer, built once and copied per invoice: a listing of 500 makes
+# 6,500 elements, which copying builds about twice as fast as creating them one by one.
+_FOUND = _holder("factura")
+env.element(_FOUND, "numeroRegistro")
+_FOUND.extend([_status_template("tramitacion"), _status_template("anulacion")])
+_MISSING = _holder("factura")
+for _name in ("numeroRegistro", "tramitacion", "anulacion"):
+    env.element(_MISSING, _name)
+_ITEM = _holder("consultarListadoFactura")
+env.element(_ITEM, "codigo")
+env.element(_ITEM, "descripcion")
+
+
+def _fill_status(holder: etree._Element, code: str, reason: str | None) -> None:
+    codigo, descripcion, motivo = holder
+    env.set_text(codigo, code)
+    env.set_text(descripcion, invoices.status_texts(code)[1])
+    env.set_text(motivo, reason)
+
+
+def factura_status(name: str, number: str, invoice: HasStatus | None, reasons: Reasons) -> etree._Element:
+    """``{numeroRegistro, tramitacion{codigo, descripcion, motivo}, anulacion{…}}``; the two flows
+    are empty elements for an invoice that cannot be shown."""
+    factura = deepcopy(_MISSING if invoice is None else _FOUND)
+    factura.tag = name
+    env.set_text(factura[0], number)
+    if invoice is not None:
+        _fill_status(factura[1], invoice.status_code, reasons.get((invoice.id, Flow.PROCESSING.value)))
+        _fill_status(
+            factura[2], invoice.cancellation_code, reasons.get((invoice.id, Flow.CANCELLATION.value))
+        )
     return factura
 
 
@@ -145,18 +181,22 @@ def listing(call: Call, operation: etree._Element, errors: ErrorMapper) -> Outco
     numbers = list(env.texts(env.child(operation, "request"), "numeroRegistro"))
     facturas = _holder("facturas")
     listed = invoices.list_invoices(call.session, call.caller, numbers)
-    reasons = invoices.latest_reasons(call.session, [f.id for _n, f in listed if isinstance(f, Invoice)])
+    reasons = invoices.latest_reasons(
+        call.session, [f.id for _n, f in listed if isinstance(f, invoices.InvoiceState)]
+    )
+    ok = errors.success()
     for number, found in listed:
-        item = env.element(facturas, "consultarListadoFactura")
+        item = deepcopy(_ITEM)
+        facturas.append(item)
+        codigo, descripcion = item
         if isinstance(found, FacturahubError):
             result = errors.business(found, call.language)
-            env.element(item, "codigo", result.code)
-            env.element(item, "descripcion", result.description)
+            env.set_text(codigo, result.code)
+            env.set_text(descripcion, result.description)
             item.append(factura_status("factura", number, None, reasons))
         else:
-            ok = errors.success()
-            env.element(item, "codigo", ok.code)
-            env.element(item, "descripcion", ok.description)
+            env.set_text(codigo, ok.code)
+            env.set_text(descripcion, ok.description)
             item.append(factura_status("factura", number, found, reasons))
     return Outcome([facturas])
 
