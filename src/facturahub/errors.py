@@ -51,5 +51,9 @@ class SignatureInvalid(FacturahubError):
     """A document signature (XAdES) failed verification."""
 
 
+class StorageUnavailable(FacturahubError):
+    """A store the hub writes to failed (disk full, I/O error): nothing was saved; retry later."""
+
+
 class ConfigurationError(FacturahubError):
     """The hub is misconfigured; start-up must stop with this message."""

@@ -307,3 +307,33 @@ def test_d2_identical_documents_racing_get_one_number_and_415_for_the_rest(face_
         assert sorted(code for code, _ in answers) == ["0", "415", "415"], [c for c, _ in answers]
         for code, text in answers:
             assert code == "0" or registered[0] in text
+
+
+def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face_hub: FaceHub) -> None:
+    """The blob store cannot write the invoice (here: a directory stands where its file goes, so
+    the final rename fails as it would on a broken disk): FACe's 402 with the reason, nothing
+    registered, no temporary file left behind; once the store works, the same document is
+    registered."""
+    xml, number = invoice_variant()
+    document = signed(xml, face_hub.supplier)
+    digest = hashlib.sha256(document).hexdigest()
+    shard = Path(face_hub.env["FACTURAHUB_DATA_DIR"]) / "blobs" / digest[:2]
+    blocker = shard / digest
+    blocker.mkdir(parents=True)
+    client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
+    try:
+        refused = _send(client, document)
+        assert refused.resultado.codigo == "402", refused.resultado.descripcion
+        description = refused.resultado.descripcion
+        assert description.startswith("No se pudo guardar la factura: El almacén de documentos"), description
+        assert "Is a directory" in description and "vuelva a enviarla" in description, description
+        assert str(shard) not in description  # no server paths
+        assert refused.factura is None
+        assert _registered(face_hub, number, wait=0) == []
+        assert not [p.name for p in shard.iterdir() if p.name.startswith(".tmp-")]
+    finally:
+        blocker.rmdir()
+    accepted = _send(client, document)
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
+    assert _registered(face_hub, number, wait=0) == [accepted.factura.numeroRegistro]
+    assert (shard / digest).read_bytes() == document

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import re
 import unicodedata
 import uuid
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
 from facturahub.domain.registry import is_test_certificate, normalise_email
-from facturahub.errors import Conflict, InvalidInput
+from facturahub.errors import Conflict, InvalidInput, StorageUnavailable
 from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
 from facturahub.services import directory
 from facturahub.services.lookup import CallerIdentity
@@ -35,6 +36,8 @@ from facturahub.signatures.xml import parse_xml
 from facturahub.store.blobs import BlobRef, BlobStore
 from facturahub.store.models import Invoice, InvoiceAttachment, InvoiceKey
 from facturahub.store.statements import PerDialect
+
+log = logging.getLogger("facturahub.intake")
 
 INVOICE_MIME = "application/xml"
 FACE_ATTACHMENT_MIMES = frozenset(
@@ -154,8 +157,10 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         digest=hashlib.sha256(submission.invoice).hexdigest(),
         exact_key=exact_key,
         number_key=number_key,
-        invoice_blob=blobs.put(submission.invoice),
-        attachments=tuple((a, blobs.put(a.data)) for a in attachments),
+        invoice_blob=_store(blobs, submission.invoice, "invoice"),
+        attachments=tuple(
+            (a, _store(blobs, a.data, f"attachment {n}")) for n, a in enumerate(attachments, 1)
+        ),
         signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
         signing_time=verified.signing_time,
     )
@@ -295,6 +300,18 @@ def submit_invoice(
 ) -> RegisteredInvoice:
     """Both parts in one go (tools and tests; the SOAP faces run them in separate phases)."""
     return register_invoice(session, caller, prepare_invoice(blobs, submission, policy), policy, now)
+
+
+def _store(blobs: BlobStore, data: bytes, what: str) -> BlobRef:
+    """Write to the blob store; a failing store (disk full, I/O error) refuses the submission with
+    a reason the supplier can act on (retry later: nothing was registered) and the whole story in
+    the log for the operator."""
+    try:
+        return blobs.put(data)
+    except OSError as error:
+        log.error("blob store write failed (%s, %d bytes)", what, len(data), exc_info=True)
+        reason = error.strerror or type(error).__name__
+        raise StorageUnavailable("intake.storage_failed", reason=reason) from error
 
 
 def _claim_key(insert: Any) -> Any:

@@ -253,6 +253,10 @@ register_messages(
             "es": "El anexo {position} («{name}») está vacío",
             "en": "Attachment {position} ('{name}') is empty",
         },
+        "intake.storage_failed": {
+            "es": "El almacén de documentos no pudo guardar la factura o sus anexos ({reason}): no se ha registrado nada, vuelva a enviarla más tarde",
+            "en": "The document store could not save the invoice or its attachments ({reason}): nothing was registered, send it again later",
+        },
         "intake.test_certificate": {
             "es": "La factura está firmada con un certificado de pruebas ({subject}), no admitido en producción",
             "en": "The invoice is signed with a test certificate ({subject}), not accepted in production",

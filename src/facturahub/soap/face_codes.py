@@ -119,6 +119,7 @@ _RESULT_CODES: dict[str, str] = {
     "intake.too_many_attachments": "433",
     "intake.attachments_too_large": "433",
     "intake.test_certificate": "442",
+    "intake.storage_failed": "402",
     "intake.certificate_expired_at_signing": "428",
     # the signing certificate's chain against the trust store (signatures/trust.py)
     "xades.chain_untrusted_root": "428",
