@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
             actor = obj.actor(session)
             show_bar = not obj.as_json
             with click.progressbar(
-                length=total, label="importing", file=None if show_bar else _Null(), show_pos=True
+                length=total, label="importing", file=None if show_bar else io.StringIO(), show_pos=True
             ) as bar:
                 report = directory.import_directory(
                     session, actor, snapshot, full=not partial, progress=bar.update, source=str(file)
@@ -46,14 +47,6 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
         emit(obj, summary)
 
     run_command(obj, action)
-
-
-class _Null:
-    def write(self, _text: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
 
 
 @dir3.command("units")

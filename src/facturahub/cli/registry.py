@@ -41,7 +41,7 @@ def user() -> None:
 @click.option("--phone")
 @click.option("--language", default="es")
 @pass_obj
-def user_create(obj: CLIContext, **fields: str) -> None:
+def user_create(obj: CLIContext, /, **fields: str) -> None:
     """Create a user."""
 
     def action() -> None:
@@ -74,7 +74,7 @@ def user_show(obj: CLIContext, nif: str) -> None:
 @click.option("--phone")
 @click.option("--language")
 @pass_obj
-def user_update(obj: CLIContext, nif: str, **fields: str | None) -> None:
+def user_update(obj: CLIContext, /, nif: str, **fields: str | None) -> None:
     """Change a user's personal data and preferences."""
 
     def action() -> None:
@@ -105,6 +105,7 @@ def integrator() -> None:
 @pass_obj
 def integrator_register(
     obj: CLIContext,
+    /,
     accepted_by: str,
     accept_terms: bool,
     certificate_sha256: str | None,
@@ -163,7 +164,7 @@ def integrator_show(obj: CLIContext, nif: str) -> None:
 @click.option("--email", "main_email")
 @click.option("--third-party-services/--no-third-party-services", default=None)
 @pass_obj
-def integrator_update(obj: CLIContext, nif: str, **fields: str | bool | None) -> None:
+def integrator_update(obj: CLIContext, /, nif: str, **fields: str | bool | None) -> None:
     """Change an integrator's profile."""
 
     def action() -> None:

@@ -33,7 +33,7 @@ BATCH = 100
 SWEEP_GRACE_SECONDS = 30.0
 
 
-class _QueueStorage(SqliteStorage):
+class _QueueStorage(SqliteStorage):  # type: ignore[misc]
     """huey's SQLite storage in WAL mode with ``synchronous=NORMAL``: never corrupted by a crash,
     and an enqueue costs no fsync of its own. Durability comes from the outbox: every
     notification is a row committed (``synchronous=FULL``) with its status change, and the
@@ -46,7 +46,7 @@ class _QueueStorage(SqliteStorage):
         return connection
 
 
-class _QueueHuey(SqliteHuey):
+class _QueueHuey(SqliteHuey):  # type: ignore[misc]
     storage_class = _QueueStorage
 
 
@@ -78,16 +78,16 @@ class Jobs:
             return self._huey
 
     def _register(self, huey: Huey) -> None:
-        @huey.task(name="facturahub.deliver_notifications")
+        @huey.task(name="facturahub.deliver_notifications")  # type: ignore[untyped-decorator]
         def deliver_notifications(ids: list[int]) -> None:
             for notification_id in ids:
                 self.attempt(notification_id)
 
-        @huey.task(name="facturahub.deliver_notification")
+        @huey.task(name="facturahub.deliver_notification")  # type: ignore[untyped-decorator]
         def deliver_notification(notification_id: int) -> None:
             self.attempt(notification_id)
 
-        @huey.periodic_task(crontab(minute="*"), name="facturahub.sweep_notifications")
+        @huey.periodic_task(crontab(minute="*"), name="facturahub.sweep_notifications")  # type: ignore[untyped-decorator]
         def sweep_notifications() -> None:
             self.sweep(SWEEP_GRACE_SECONDS)
 
