@@ -22,6 +22,7 @@ from tests.unit.signatures.wss_fixtures import MemoryBinarySignature, bare_envel
 from zeep.wsse.compose import Compose
 
 from facturahub.signatures.certgen import Identity, issue
+from facturahub.signatures.dsig_algorithms import RSA_SHA1, SHA1
 
 __all__ = ["efact_hub"]
 
@@ -86,8 +87,15 @@ def test_unsigned_timestamp_is_refused_100(efact_hub: EfactHub, monkeypatch: pyt
         {"timestamp": "first"},
         {"timestamp": "last", "signature_before_token": False},
         {"id_attribute": "plain"},
+        {
+            "lifetime": 3600,
+            "timestamp": "first",
+            "signature_before_token": False,
+            "signature_method": RSA_SHA1,
+            "digest_method": SHA1,
+        },
     ],
-    ids=["timestamp-first", "timestamp-last-token-first", "unqualified-id"],
+    ids=["timestamp-first", "timestamp-last-token-first", "unqualified-id", "wse-php-one-hour-timestamp"],
 )
 def test_interop_variants_with_a_signed_timestamp_are_accepted(
     efact_hub: EfactHub, monkeypatch: pytest.MonkeyPatch, variant: dict[str, object]

@@ -15,11 +15,18 @@ from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub
 from tests.functional.soap_client import SOAP, face_payload, fixture_identity, post, zeep_signed
 from tests.unit.signatures.wss_fixtures import handbuilt_request
 
-from facturahub.signatures.dsig_algorithms import C14N_10, RSA_SHA512, SHA512
+from facturahub.signatures.dsig_algorithms import C14N_10, RSA_SHA1, RSA_SHA512, SHA1, SHA512
 
 __all__ = ["face_hub"]
 
 ESTADOS = face_payload("consultarEstados")
+WSE_PHP: dict[str, object] = {
+    "lifetime": 3600,
+    "timestamp": "first",
+    "signature_before_token": False,
+    "signature_method": RSA_SHA1,
+    "digest_method": SHA1,
+}
 
 
 def _fault(face_hub: FaceHub, body: bytes, code: str, **options: object) -> str:
@@ -176,6 +183,9 @@ def test_unknown_operation_is_a_fault(face_hub: FaceHub) -> None:
         {"sign_timestamp": False, "id_attribute": "plain"},
         {"id_attribute": "plain"},
         {"key_reference": "issuer-serial"},
+        # PHP's wse-php as FACe clients use it (fawno/Facturae): addTimestamp() with its default
+        # one-hour Expires, Timestamp first, rsa-sha1, Signature appended after the token
+        WSE_PHP,
     ],
     ids=[
         "rsa-sha512-no-transforms",
@@ -188,6 +198,7 @@ def test_unknown_operation_is_a_fault(face_hub: FaceHub) -> None:
         "timestamp-unsigned",
         "unqualified-id-signed-timestamp",
         "x509-issuer-serial",
+        "wse-php-one-hour-timestamp",
     ],
 )
 def test_interop_variants_are_accepted(face_hub: FaceHub, variant: dict[str, object]) -> None:
@@ -196,6 +207,15 @@ def test_interop_variants_are_accepted(face_hub: FaceHub, variant: dict[str, obj
     assert answer.status == 200, answer.fault_string
     assert answer.operation == "consultarFacturaResponse"
     assert answer.result()[0] == "303"  # the request was accepted; that invoice is not ours
+
+
+def test_a_one_hour_timestamp_is_good_for_the_lifetime_cap_only(face_hub: FaceHub) -> None:
+    """The declared hour is not refused, but a message is accepted for 300 s (+ skew) after its
+    Created at most, and the Fault says so."""
+    stale = datetime.now(UTC) - timedelta(seconds=700)
+    body = handbuilt_request(fixture_identity(face_hub.supplier), created=stale, **WSE_PHP)  # type: ignore[arg-type]
+    message = _fault(face_hub, body, "100")
+    assert "durante 300 s como máximo" in message and "Expires" in message, message
 
 
 def test_x3_body_cap_with_and_without_content_length(face_hub: FaceHub) -> None:

@@ -215,10 +215,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Expires ({expires}) no es posterior a Created ({created}) (hora del servidor {server_time})",
         "en": "Expires ({expires}) is not after Created ({created}) (server time {server_time})",
     },
-    "wss.timestamp_lifetime": {
-        "es": "El Timestamp es válido durante {lifetime} s; el máximo es {limit} s "
-        "(hora del servidor {server_time})",
-        "en": "The Timestamp is valid for {lifetime} s; the limit is {limit} s (server time {server_time})",
+    "wss.timestamp_too_old": {
+        "es": "El mensaje se creó el {created} y el servidor lo admite durante {limit} s como máximo, "
+        "declare lo que declare su Expires; hora del servidor {server_time}, tolerancia {skew} s",
+        "en": "The message was created at {created} and the server accepts it for at most {limit} s, "
+        "whatever its Expires says; server time {server_time}, allowed skew {skew} s",
     },
     # Signing responses
     "wss.signing_key_mismatch": {

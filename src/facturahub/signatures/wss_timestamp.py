@@ -1,6 +1,12 @@
 """The wsu:Timestamp of a request (rule S3): exactly one, inside wsse:Security, Created ≤ now + skew,
 Expires > now − skew, Expires > Created, lifetime capped. Every error carries the server time so the
 fault can tell the client how far its clock is off.
+
+The cap bounds how long a message is accepted, whatever it declares: a message is good until its
+``Expires`` or ``Created`` + the cap, whichever comes first (and until ``Created`` + the cap when it
+has no ``Expires``). A longer declared lifetime is therefore not refused, only shortened: real
+clients declare one hour (PHP's wse-php ``addTimestamp()`` default, used by FACe clients such as
+fawno/Facturae), and they sign and send at once.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ class TimestampTimes:
     element: etree._Element
     created: datetime  # aware, UTC
     expires: datetime | None  # aware, UTC; None when the message has no Expires
-    effective_expires: datetime  # Expires, or Created + the lifetime cap when absent
+    effective_expires: datetime  # Expires or Created + the lifetime cap, whichever comes first
 
 
 def format_time(moment: datetime) -> str:
@@ -82,8 +88,8 @@ def check_timestamp(
     created = _read(created_elements[0], "Created", now)
     expires = _read(expires_elements[0], "Expires", now) if expires_elements else None
     skew = timedelta(seconds=clock_skew_seconds)
-    lifetime_cap = timedelta(seconds=max_lifetime_seconds)
-    effective_expires = expires if expires is not None else created + lifetime_cap
+    capped = created + timedelta(seconds=max_lifetime_seconds)
+    effective_expires = capped if expires is None else min(expires, capped)
 
     if created > now + skew:
         raise SecurityError(
@@ -92,21 +98,22 @@ def check_timestamp(
             server_time=format_time(now),
             skew=clock_skew_seconds,
         )
-    if effective_expires <= created:
+    if expires is not None and expires <= created:
         raise SecurityError(
             "wss.timestamp_order",
             created=format_time(created),
-            expires=format_time(effective_expires),
-            server_time=format_time(now),
-        )
-    if effective_expires - created > lifetime_cap:
-        raise SecurityError(
-            "wss.timestamp_lifetime",
-            lifetime=int((effective_expires - created).total_seconds()),
-            limit=max_lifetime_seconds,
+            expires=format_time(expires),
             server_time=format_time(now),
         )
     if effective_expires <= now - skew:
+        if expires is not None and expires > capped:  # fresh by its Expires, too old by the cap
+            raise SecurityError(
+                "wss.timestamp_too_old",
+                created=format_time(created),
+                limit=max_lifetime_seconds,
+                server_time=format_time(now),
+                skew=clock_skew_seconds,
+            )
         raise SecurityError(
             "wss.timestamp_expired",
             expires=format_time(effective_expires),

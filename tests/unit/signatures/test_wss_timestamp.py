@@ -126,11 +126,20 @@ def test_expires_not_after_created() -> None:
     assert error.key == "wss.timestamp_order"
 
 
-def test_lifetime_above_the_cap() -> None:
-    error = _error(handbuilt_request(identity("client"), lifetime=3600))
-    assert error.key == "wss.timestamp_lifetime"
-    assert error.params["lifetime"] == 3600
-    assert error.params["limit"] == 300
+def test_a_longer_declared_lifetime_is_shortened_to_the_cap_not_refused() -> None:
+    """wse-php's addTimestamp() declares one hour: accepted while fresh, good for 300 s only."""
+    result = verify_request(handbuilt_request(identity("client"), lifetime=3600), STRICT, NOW)
+    assert result.timestamp_expires == NOW + timedelta(seconds=3600)  # as declared
+    assert result.replay_expires == NOW + timedelta(seconds=300 + SKEW)  # as enforced
+    later = NOW + timedelta(seconds=300 + SKEW + 1)  # still before the declared Expires
+    with pytest.raises(SecurityError) as caught:
+        verify_request(handbuilt_request(identity("client"), lifetime=3600), STRICT, later)
+    error = caught.value
+    assert error.key == "wss.timestamp_too_old"
+    assert (error.params["created"], error.params["limit"]) == ("2024-05-01T10:00:00Z", 300)
+    assert "300 s" in error.message("es") and "Expires" in error.message("es")
+    just_in_time = NOW + timedelta(seconds=300 + SKEW - 1)
+    assert verify_request(handbuilt_request(identity("client"), lifetime=3600), STRICT, just_in_time)
 
 
 def test_lifetime_cap_is_a_policy_setting() -> None:
