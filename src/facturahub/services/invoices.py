@@ -26,6 +26,7 @@ from facturahub.store.models import (
     Unit,
     UnitRelation,
 )
+from facturahub.store.statements import ByDialect, ListParameter
 
 MAX_LIST = 500
 MAX_REASON = 255
@@ -66,8 +67,15 @@ class InvoiceState:
     cancellation_code: str
 
 
-_STATES = select(
-    Invoice.id, Invoice.registry_number, Invoice.platform_id, Invoice.status_code, Invoice.cancellation_code
+_NUMBERS = ListParameter("numbers")
+_STATES = ByDialect(
+    lambda dialect: select(
+        Invoice.id,
+        Invoice.registry_number,
+        Invoice.platform_id,
+        Invoice.status_code,
+        Invoice.cancellation_code,
+    ).where(_NUMBERS.contains(Invoice.registry_number, dialect))
 )
 
 
@@ -80,7 +88,8 @@ def list_invoices(
     valid = {n for n in wanted if REGISTRY_NUMBER.match(n)}
     found: dict[str, InvoiceState] = {}
     if valid:
-        for row in session.execute(_STATES.where(Invoice.registry_number.in_(valid))):
+        dialect = _dialect(session)
+        for row in session.execute(_STATES(dialect), _NUMBERS.bind(valid, dialect)):
             found[row.registry_number] = InvoiceState(*row)
     results: list[tuple[str, InvoiceState | FacturahubError]] = []
     for number in wanted:
@@ -109,14 +118,24 @@ def latest_reasons(session: Session, invoice_ids: list[int]) -> dict[tuple[int, 
     reasons: dict[tuple[int, str], str | None] = {}
     if not invoice_ids:
         return reasons
-    statement = (
-        select(InvoiceEvent.invoice_id, InvoiceEvent.flow, InvoiceEvent.reason)
-        .where(InvoiceEvent.invoice_id.in_(invoice_ids))
-        .order_by(InvoiceEvent.id)
-    )
-    for invoice_id, flow, reason in session.execute(statement):
+    dialect = _dialect(session)
+    for invoice_id, flow, reason in session.execute(_REASONS(dialect), _IDS.bind(invoice_ids, dialect)):
         reasons[(invoice_id, flow)] = reason
     return reasons
+
+
+_IDS = ListParameter("ids")
+_REASONS = ByDialect(
+    lambda dialect: (
+        select(InvoiceEvent.invoice_id, InvoiceEvent.flow, InvoiceEvent.reason)
+        .where(_IDS.contains(InvoiceEvent.invoice_id, dialect))
+        .order_by(InvoiceEvent.id)
+    )
+)
+
+
+def _dialect(session: Session) -> str:
+    return session.connection().dialect.name
 
 
 def request_cancellation(

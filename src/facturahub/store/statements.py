@@ -9,9 +9,11 @@ per dialect, on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,3 +34,37 @@ class PerDialect(Generic[Statement]):
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             statement = self._built[dialect] = self._build(insert)
         return statement
+
+
+class ByDialect(Generic[Statement]):
+    """``build(dialect_name)`` → a statement, cached per dialect."""
+
+    def __init__(self, build: Callable[[str], Statement]) -> None:
+        self._build = build
+        self._built: dict[str, Statement] = {}
+
+    def __call__(self, dialect: str) -> Statement:
+        statement = self._built.get(dialect)
+        if statement is None:
+            statement = self._built[dialect] = self._build(dialect)
+        return statement
+
+
+class ListParameter:
+    """A list of values bound as *one* parameter: ``= ANY(:name)`` (an array) on PostgreSQL,
+    ``IN (SELECT value FROM json_each(:name))`` on SQLite. An expanding ``IN`` renders one
+    placeholder per value, and a statement with 500 of them is rendered by SQLAlchemy and parsed
+    again by psycopg on every call (≈ 4 ms of CPU for a listing of 500 registry numbers)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def contains(self, column: Any, dialect: str) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam(self.name, type_=postgresql.ARRAY(column.type)))
+        each: Any = select(literal_column("value")).select_from(func.json_each(bindparam(self.name)))
+        return column.in_(each.scalar_subquery())
+
+    def bind(self, values: Iterable[Any], dialect: str) -> dict[str, Any]:
+        items = list(values)
+        return {self.name: items if dialect == "postgresql" else json.dumps(items)}
