@@ -11,6 +11,7 @@ from lxml import etree
 
 from facturahub.errors import SecurityError
 from facturahub.signatures import wss_messages as _wss_messages  # noqa: F401  (registers the catalog)
+from facturahub.signatures import xml_ids
 from facturahub.signatures.dsig_algorithms import DS_NS
 from facturahub.signatures.xml import DEFAULT_MAX_BYTES, parse_xml
 
@@ -30,10 +31,6 @@ SIGNATURE = f"{{{DS_NS}}}Signature"
 
 # The attributes a "#id" reference may name: wsu:Id, or an unqualified Id (PHP, .NET, ds elements).
 ID_ATTRIBUTES = (WSU_ID, "Id")
-# Every attribute of every element, in document order, in one libxml2 pass; ``attrname`` is the
-# attribute's Clark name, as in ID_ATTRIBUTES.
-_ALL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
-_ID_NAMES = frozenset(ID_ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -99,27 +96,11 @@ def find_signature(security: etree._Element) -> etree._Element:
 def index_ids(root: etree._Element) -> dict[str, etree._Element]:
     """Every wsu:Id / Id value in the document and its element; a value on two elements is
     ``wss.id_duplicate`` (signature wrapping relies on ambiguous ids)."""
-    index: dict[str, etree._Element] = {}
-    for value in _ALL_ATTRIBUTES(root):
-        if value.attrname not in _ID_NAMES:
-            continue
-        element = value.getparent()
-        if index.setdefault(str(value), element) is not element:
-            _refuse_duplicate_ids(root)  # names the value the element-by-element scan names
-    return index
+    return xml_ids.index_ids(root, ID_ATTRIBUTES, _duplicate_id)
 
 
-def _refuse_duplicate_ids(root: etree._Element) -> None:
-    index: dict[str, etree._Element] = {}
-    for element in root.iter(etree.Element):
-        for attribute in ID_ATTRIBUTES:
-            value = element.get(attribute)
-            if value is None:
-                continue
-            seen = index.setdefault(value, element)
-            if seen is not element:
-                raise SecurityError("wss.id_duplicate", id=value)
-    raise AssertionError("a duplicated id was found and then lost")
+def _duplicate_id(value: str) -> SecurityError:
+    return SecurityError("wss.id_duplicate", id=value)
 
 
 def element_id(element: etree._Element) -> str | None:

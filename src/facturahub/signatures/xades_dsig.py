@@ -25,6 +25,7 @@ from lxml import etree
 
 from facturahub.errors import SignatureInvalid
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
+from facturahub.signatures import xml_ids
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 EXC_C14N_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -71,10 +72,6 @@ _CRYPTO_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha512": hashes.SHA512,
 }
-# Every attribute of every element, in document order, in one libxml2 pass (the elements of a
-# Facturae carry almost none); ``attrname`` is the Clark name, so an unqualified Id is just "Id".
-_ALL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
-_ID_NAMES = frozenset(ID_ATTRIBUTES)
 # The enveloped-signature transform's markers (see ``_canonical_without``).
 _MARKER = "facturahub-enveloped-signature-marker"
 _MARKER_ATTRIBUTE = "nonce"
@@ -282,28 +279,9 @@ def decode_base64(text: str | None, *, what: str) -> bytes:
 
 def index_ids(tree: Any) -> dict[str, Any]:
     """Every ``Id``/``ID``/``id`` value of the document, refusing any value used twice (XSW)."""
-    index: dict[str, Any] = {}
-    for value in _ALL_ATTRIBUTES(tree):
-        if value.attrname not in _ID_NAMES:
-            continue
-        element = value.getparent()
-        if index.setdefault(str(value), element) is not element:
-            # Name the same value the element-by-element scan has always named.
-            _refuse_duplicate_ids(tree)
-    return index
-
-
-def _refuse_duplicate_ids(tree: Any) -> None:
-    index: dict[str, Any] = {}
-    for element in tree.iter(etree.Element):
-        for name in ID_ATTRIBUTES:
-            value = element.get(name)
-            if value is None:
-                continue
-            owner = index.setdefault(value, element)
-            if owner is not element:
-                raise SignatureInvalid("xades.duplicate_id", id=value)
-    raise AssertionError("a duplicated Id was found and then lost")
+    return xml_ids.index_ids(
+        tree, ID_ATTRIBUTES, lambda value: SignatureInvalid("xades.duplicate_id", id=value)
+    )
 
 
 def canonicalize(node: Any, method: Transform, *, comments: bool = True) -> bytes:
