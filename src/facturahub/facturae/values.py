@@ -231,15 +231,8 @@ class Children:
 
     def optional_text(self, name: str, inner: str | None = None) -> str | None:
         """The value of the child, or None when it is absent or blank."""
-        element = self._one.get(name)  # what child() does, inlined: this is the hot path
-        if element is None:
-            self._refuse_if_repeated(name)
-            return None
-        if inner is not None:
-            element = _only_child(element, inner)
-            if element is None:
-                return None
-        return text_of(element) or None
+        element = self.child(name, inner)
+        return None if element is None else text_of(element) or None
 
     def required_text(self, name: str) -> str:
         value = self.optional_text(name)
@@ -248,15 +241,8 @@ class Children:
         return value
 
     def optional_decimal(self, name: str, inner: str | None = None) -> Decimal | None:
-        element = self._one.get(name)  # what child() does, inlined: this is the hot path
-        if element is None:
-            self._refuse_if_repeated(name)
-            return None
-        if inner is not None:
-            element = _only_child(element, inner)
-            if element is None:
-                return None
-        return decimal_of(element)
+        element = self.child(name, inner)
+        return None if element is None else decimal_of(element)
 
     def required_decimal(self, name: str, inner: str | None = None) -> Decimal:
         return decimal_of(self.required_element(name, inner))
