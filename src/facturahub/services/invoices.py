@@ -88,8 +88,7 @@ def list_invoices(
     valid = {n for n in wanted if REGISTRY_NUMBER.match(n)}
     found: dict[str, InvoiceState] = {}
     if valid:
-        dialect = _dialect(session)
-        for row in session.execute(_STATES(dialect), _NUMBERS.bind(valid, dialect)):
+        for row in session.execute(_STATES(session), _NUMBERS.bind(valid, session)):
             found[row.registry_number] = InvoiceState(*row)
     results: list[tuple[str, InvoiceState | FacturahubError]] = []
     for number in wanted:
@@ -118,8 +117,7 @@ def latest_reasons(session: Session, invoice_ids: list[int]) -> dict[tuple[int, 
     reasons: dict[tuple[int, str], str | None] = {}
     if not invoice_ids:
         return reasons
-    dialect = _dialect(session)
-    for invoice_id, flow, reason in session.execute(_REASONS(dialect), _IDS.bind(invoice_ids, dialect)):
+    for invoice_id, flow, reason in session.execute(_REASONS(session), _IDS.bind(invoice_ids, session)):
         reasons[(invoice_id, flow)] = reason
     return reasons
 
@@ -132,10 +130,6 @@ _REASONS = ByDialect(
         .order_by(InvoiceEvent.id)
     )
 )
-
-
-def _dialect(session: Session) -> str:
-    return session.connection().dialect.name
 
 
 def request_cancellation(

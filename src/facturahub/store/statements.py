@@ -2,9 +2,9 @@
 
 Building a SQLAlchemy expression (``Column == value``, ``insert(...).on_conflict_do_update(...)``)
 costs more than running it on SQLite; the statements every request runs are therefore built at
-import time with named bind parameters and executed with a parameter dict. ``INSERT … ON
-CONFLICT`` needs the dialect's own ``insert``: :class:`PerDialect` builds such a statement once
-per dialect, on first use.
+import time with named bind parameters and executed with a parameter dict. A statement whose
+form depends on the dialect is built once per dialect, on first use: :class:`ByDialect`, and
+:class:`PerDialect` for ``INSERT … ON CONFLICT`` (the dialect's own ``insert``).
 """
 
 from __future__ import annotations
@@ -20,34 +20,33 @@ from sqlalchemy.orm import Session
 Statement = TypeVar("Statement")
 
 
-class PerDialect(Generic[Statement]):
-    """``build(insert)`` → a statement, cached per dialect (``sqlite``, ``postgresql``)."""
-
-    def __init__(self, build: Callable[[Any], Statement]) -> None:
-        self._build = build
-        self._built: dict[str, Statement] = {}
-
-    def __call__(self, session: Session) -> Statement:
-        dialect = session.connection().dialect.name
-        statement = self._built.get(dialect)
-        if statement is None:
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = self._built[dialect] = self._build(insert)
-        return statement
+def dialect_of(session: Session) -> str:
+    return session.connection().dialect.name
 
 
 class ByDialect(Generic[Statement]):
-    """``build(dialect_name)`` → a statement, cached per dialect."""
+    """``build(dialect_name)`` → a statement, built once per dialect (``sqlite``, ``postgresql``)
+    on first use."""
 
     def __init__(self, build: Callable[[str], Statement]) -> None:
         self._build = build
         self._built: dict[str, Statement] = {}
 
-    def __call__(self, dialect: str) -> Statement:
+    def __call__(self, session: Session) -> Statement:
+        dialect = dialect_of(session)
         statement = self._built.get(dialect)
         if statement is None:
             statement = self._built[dialect] = self._build(dialect)
         return statement
+
+
+class PerDialect(ByDialect[Statement]):
+    """``build(insert)`` → a statement, with the dialect's own ``insert`` (``ON CONFLICT``)."""
+
+    def __init__(self, build: Callable[[Any], Statement]) -> None:
+        super().__init__(
+            lambda dialect: build(postgresql.insert if dialect == "postgresql" else sqlite.insert)
+        )
 
 
 class ListParameter:
@@ -60,11 +59,12 @@ class ListParameter:
         self.name = name
 
     def contains(self, column: Any, dialect: str) -> Any:
+        """The condition, for a :class:`ByDialect` builder."""
         if dialect == "postgresql":
             return column == any_(bindparam(self.name, type_=postgresql.ARRAY(column.type)))
         each: Any = select(literal_column("value")).select_from(func.json_each(bindparam(self.name)))
         return column.in_(each.scalar_subquery())
 
-    def bind(self, values: Iterable[Any], dialect: str) -> dict[str, Any]:
+    def bind(self, values: Iterable[Any], session: Session) -> dict[str, Any]:
         items = list(values)
-        return {self.name: items if dialect == "postgresql" else json.dumps(items)}
+        return {self.name: items if dialect_of(session) == "postgresql" else json.dumps(items)}
