@@ -96,6 +96,14 @@ class RawAnswer:
     def operation(self) -> str:
         return etree.QName(self.verified.operation).localname
 
+    def outcome(self) -> tuple[int, str]:
+        """(HTTP status, ``<code> - <message>`` of a Fault or ``resultado/codigo`` of an answer)."""
+        if self.operation == "Fault":
+            tracking, coded = (self.fault_string or "").split(" - ", 1)
+            assert len(tracking) == 32, self.fault_string
+            return self.status, coded
+        return self.status, self.result()[0]
+
     def result(self) -> tuple[str, str, str]:
         resultado = self.verified.operation.find("return/resultado")
         assert resultado is not None, self.body.decode()

@@ -43,12 +43,7 @@ def _register(
 def _answer(face_hub: FaceHub, profile: str, signer: Identity) -> tuple[int, str]:
     """(HTTP status, ``<code> - <message>`` of a Fault or ``resultado/codigo`` of an answer)."""
     path, payload = PROFILES[profile]
-    answer = post(f"{face_hub.base_url}{path}", zeep_signed(payload, signer), face_hub.hub_cert_pem)
-    if answer.operation == "Fault":
-        tracking, code, message = (answer.fault_string or "").split(" - ", 2)
-        assert len(tracking) == 32
-        return answer.status, f"{code} - {message}"
-    return answer.status, answer.result()[0]
+    return post(f"{face_hub.base_url}{path}", zeep_signed(payload, signer), face_hub.hub_cert_pem).outcome()
 
 
 def _works(face_hub: FaceHub, signer: Identity) -> None:

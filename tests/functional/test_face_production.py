@@ -179,12 +179,7 @@ ESTADOS = {"face": face_payload("consultarEstados"), "efact": efact_payload("con
 def _estados(endpoint: str, profile: str, signer: Identity, hub_cert_pem: bytes) -> tuple[int, str]:
     """(HTTP status, ``<code> - <message>`` of a Fault or ``resultado/codigo``); the answer's
     signature is verified with ``hub_cert_pem`` either way."""
-    answer = post(endpoint, zeep_signed(ESTADOS[profile], signer), hub_cert_pem)
-    if answer.operation == "Fault":
-        tracking, code, message = (answer.fault_string or "").split(" - ", 2)
-        assert len(tracking) == 32, answer.fault_string
-        return answer.status, f"{code} - {message}"
-    return answer.status, answer.result()[0]
+    return post(endpoint, zeep_signed(ESTADOS[profile], signer), hub_cert_pem).outcome()
 
 
 def test_production_refuses_requests_signed_by_test_certificates_106(
