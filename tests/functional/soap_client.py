@@ -5,6 +5,7 @@ the hub certificate by our own verifier too."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -158,3 +159,18 @@ def zeep_signed(payload: str, signer: Identity, *, offset: timedelta = timedelta
 
 def face_payload(operation: str, inner: str = "") -> str:
     return f'<web:{operation} xmlns:web="{FACE}">{inner}</web:{operation}>'
+
+
+def send_invoice(client: Any, document: bytes) -> Any:
+    """``enviarFactura`` through a zeep client: ``document`` as ``f.xsig``, no attachments."""
+    return client.service.enviarFactura(
+        {
+            "correo": "proveedor@example.com",
+            "factura": {
+                "factura": base64.b64encode(document).decode(),
+                "nombre": "f.xsig",
+                "mime": "application/xml",
+            },
+            "anexos": {"anexo": []},
+        }
+    )

@@ -4,6 +4,11 @@ has expired or is not yet valid (Fault 100 naming the date), is registered but a
 platform, or belongs to a platform that has been deleted (Fault 300 naming the certificate). Each
 certificate is first shown to work, so the refusal is caused by the change and nothing else.
 
+The operator's blocklist (FACe 106 and 442, in every mode — these hubs are sandboxes): a blocked
+certificate's requests get Fault 106 with the operator's reason until it is unblocked, while a
+request that merely *names* it without a valid signature learns nothing of the block (100); an
+invoice signed by a blocked certificate, registered here or not, gets 442 and is not registered.
+
 (Unregistered certificates and platforms without the sending capability: test_face_security.py and
 test_efact_security.py; another integrator's certificate on our invoices: test_face_operations.py.)
 The certificates are made by signatures/certgen.py and registered through the real CLI."""
@@ -11,13 +16,15 @@ The certificates are made by signatures/certgen.py and registered through the re
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
 from tests.functional.efact_hub import efact_payload
-from tests.functional.face_hub import FaceHub, _cli, face_hub
-from tests.functional.soap_client import face_payload, post, zeep_signed
+from tests.functional.face_hub import FACTURAHUB, FaceHub, _cli, face_hub, invoice_variant, signed
+from tests.functional.soap_client import face_payload, post, send_invoice, zeep_client, zeep_signed
 
 from facturahub.signatures.certgen import Identity, issue
 
@@ -121,3 +128,78 @@ def test_s5_platform_deleted_is_300(face_hub: FaceHub, tmp_path: Path) -> None:
     assert "«erp-temporal»" in message and "no asignado" in message
     shown = json.loads(_cli(face_hub.env, "--json", "platform", "show", created["code"]))
     assert shown["deleted_at"] and shown["certificates"] == []
+
+
+def _refuse_cli(face_hub: FaceHub, *args: str) -> str:
+    """A CLI command that must fail: its error message."""
+    done = subprocess.run(
+        [FACTURAHUB, *args], env=face_hub.env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode != 0, done.stdout
+    return done.stderr
+
+
+def test_106_blocked_certificate_until_the_operator_unblocks_it(face_hub: FaceHub, tmp_path: Path) -> None:
+    blocked = issue("facturahub tests ERP comprometido", tax_id=SUPPLIER_NIF)
+    _register(face_hub, blocked, tmp_path, "comprometido", platform=face_hub.sandbox["supplier"]["platform"])
+    _works(face_hub, blocked)
+    reason = "Clave privada comprometida (incidencia 4711)"
+    shown = json.loads(
+        _cli(
+            face_hub.env, "--json", "certificate", "block", "--thumbprint", blocked.sha256, "--reason", reason
+        )
+    )
+    assert shown["sha256"] == blocked.sha256 and "ERP comprometido" in shown["subject"]
+    assert shown["blocked_by"] == "operator:operator" and shown["reason"] == reason
+
+    message = _refused(face_hub, blocked, "106")
+    assert "lista de bloqueo" in message and reason in message and "ERP comprometido" in message
+    _works(face_hub, face_hub.supplier)  # the platform's other certificate is not affected
+    # without a valid signature, the block is not revealed: the signature is judged first
+    forged = zeep_signed(
+        face_payload("consultarFactura", "<numeroRegistro>209900000001</numeroRegistro>"), blocked
+    ).replace(b"209900000001", b"209900000002")
+    status, text = post(face_hub.endpoint, forged, face_hub.hub_cert_pem).outcome()
+    assert status == 500 and text.startswith("100 - ") and reason not in text, text
+
+    listed = json.loads(_cli(face_hub.env, "--json", "certificate", "blocked"))
+    assert [row["sha256"] for row in listed if row["sha256"] == blocked.sha256] == [blocked.sha256]
+    states = {
+        row["sha256"]: row["state"]
+        for row in json.loads(_cli(face_hub.env, "--json", "certificate", "list", SUPPLIER_NIF))
+    }
+    assert states[blocked.sha256] == "blocked" and states[face_hub.supplier.sha256] == "in use", states
+    again = _refuse_cli(face_hub, "certificate", "block", "--thumbprint", blocked.sha256, "--reason", "x")
+    assert "ya está bloqueado" in again and reason in again
+
+    # by its SHA-1, which names the registered certificate
+    _cli(face_hub.env, "certificate", "unblock", blocked.certificate.fingerprint(hashes.SHA1()).hex())  # noqa: S303 - a thumbprint
+    _works(face_hub, blocked)
+    assert "no está bloqueado" in _refuse_cli(face_hub, "certificate", "unblock", blocked.sha256)
+    activity = json.loads(_cli(face_hub.env, "--json", "integrator", "activity", SUPPLIER_NIF))
+    actions = [event["action"] for event in activity]
+    assert "certificate.blocked" in actions and "certificate.unblocked" in actions, actions
+
+
+def test_442_invoice_signed_by_a_blocked_certificate_is_not_registered(
+    face_hub: FaceHub, tmp_path: Path
+) -> None:
+    signer = issue("Lucia Bloqueada", tax_id="12345678Z", organisation="Suministros Reales SL")
+    pem = tmp_path / "signer.pem"
+    pem.write_bytes(signer.certificate_pem)
+    reason = "Certificado sustraído, denuncia 2026/118"
+    _cli(face_hub.env, "certificate", "block", str(pem), "--reason", reason)  # not registered here
+    document = signed(invoice_variant()[0], signer)
+    clients = {
+        profile: zeep_client(f"{face_hub.base_url}{path}?wsdl", face_hub.supplier, face_hub.hub_cert_pem)
+        for profile, path in (("face", "/face/facturasspp2"), ("efact", "/efact/sspp"))
+    }
+    for profile, client in clients.items():
+        answer = send_invoice(client, document)
+        description = answer.resultado.descripcion
+        assert answer.resultado.codigo == "442" and answer.factura is None, (profile, description)
+        assert "lista de bloqueo" in description and reason in description, description
+        assert "Lucia Bloqueada" in description and signer.sha256 in description, description
+    _cli(face_hub.env, "certificate", "unblock", signer.sha256)
+    accepted = send_invoice(clients["face"], document)  # nothing was registered before: no 415
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion

@@ -9,14 +9,13 @@ are never deleted: invoices refer to them)."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.functional.face_hub import FaceHub, _cli, face_hub, invoice_variant, signed
-from tests.functional.soap_client import zeep_client
+from tests.functional.soap_client import send_invoice, zeep_client
 
 __all__ = ["face_hub"]
 
@@ -73,20 +72,6 @@ def _invoice(face_hub: FaceHub, office: str, managing_body: str, processing_unit
     return signed(xml, face_hub.supplier)
 
 
-def _send(client: Any, invoice: bytes) -> Any:
-    return client.service.enviarFactura(
-        {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(invoice).decode(),
-                "nombre": "f.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": []},
-        }
-    )
-
-
 # (oc, og, ut) -> code, FACe's text, and what our message must say
 CASES = [
     (("ZOC1", "X77777777", "ZUT1"), "409", "No existe o inactiva el Órgano Gestor", "X77777777 no existe"),
@@ -105,12 +90,12 @@ def test_unknown_and_inactive_centres_409_410_411_412_413(directory: FaceHub, pr
     endpoint = directory.endpoint if profile == "face" else f"{directory.base_url}/efact/sspp"
     client = zeep_client(f"{endpoint}?wsdl", directory.supplier, directory.hub_cert_pem)
     for centres, code, face_text, ours in CASES:
-        answer = _send(client, _invoice(directory, *centres))
+        answer = send_invoice(client, _invoice(directory, *centres))
         description = answer.resultado.descripcion
         assert answer.resultado.codigo == code, (centres, description)
         assert face_text in description and ours in description, description
         assert answer.factura is None
-    accepted = _send(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
+    accepted = send_invoice(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     assert (accepted.factura.oficinaContable, accepted.factura.organoGestor, accepted.factura.unidadTramitadora) == (
         "ZOC1", "ZOG2", "ZUT1"
@@ -129,11 +114,11 @@ def test_a_unit_deactivated_by_a_later_import_refuses_invoices_it_accepted_befor
     )
     _cli(directory.env, "dir3", "import", str(without))
     try:
-        refused = _send(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
+        refused = send_invoice(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
         assert refused.resultado.codigo == "411" and "ZOC1" in refused.resultado.descripcion
     finally:
         restore = tmp_path / "restore.csv"
         restore.write_text(HEADER + SANDBOX_ROWS + KEPT, encoding="utf-8")
         _cli(directory.env, "dir3", "import", str(restore))
-    again = _send(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
+    again = send_invoice(client, _invoice(directory, "ZOC1", "ZOG2", "ZUT1"))
     assert again.resultado.codigo == "0", again.resultado.descripcion

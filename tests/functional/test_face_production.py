@@ -12,7 +12,6 @@ CLI)
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -34,7 +33,7 @@ from tests.functional.face_hub import (
     signed,
 )
 from tests.functional.hub_process import HubProcess, own_hub
-from tests.functional.soap_client import face_payload, post, zeep_client, zeep_signed
+from tests.functional.soap_client import face_payload, post, send_invoice, zeep_client, zeep_signed
 
 from facturahub.signatures.certgen import Identity, issue
 from facturahub.signatures.xades_sign import sign_invoice
@@ -98,20 +97,6 @@ def production(face_hub: FaceHub, tmp_path_factory: pytest.TempPathFactory) -> I
         yield ProductionHub(process, identity, caller, platform)
 
 
-def _send(client: Any, document: bytes) -> Any:
-    return client.service.enviarFactura(
-        {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(document).decode(),
-                "nombre": "f.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": []},
-        }
-    )
-
-
 def _test_signers() -> dict[str, Identity]:
     test_ca = issue("AC Usuarios PRUEBAS", organisation="Autoridad de pruebas", is_ca=True)
     return {
@@ -127,14 +112,14 @@ def test_production_refuses_invoices_signed_by_test_certificates_442(
 ) -> None:
     client = production.client(profile)
     for name, signer in _test_signers().items():
-        answer = _send(client, signed(invoice_variant()[0], signer))
+        answer = send_invoice(client, signed(invoice_variant()[0], signer))
         description = answer.resultado.descripcion
         assert answer.resultado.codigo == "442", (name, description)
         assert description.startswith(TEST_TEXT) and answer.factura is None, description
         subject = signer.certificate.subject.rfc4514_string()
         assert subject in description, (subject, description)  # names the certificate
     ordinary = issue("Maria Garcia", tax_id="12345678Z", organisation="Suministros Reales SL")
-    accepted = _send(client, signed(invoice_variant()[0], ordinary))
+    accepted = send_invoice(client, signed(invoice_variant()[0], ordinary))
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
 
 
@@ -142,10 +127,10 @@ def test_the_sandbox_accepts_what_production_refused(production: ProductionHub, 
     xml, number = invoice_variant()
     fnmt = fnmt_identity()
     document = sign_invoice(xml, fnmt.certificate, fnmt.private_key)
-    refused = _send(production.client(), document)
+    refused = send_invoice(production.client(), document)
     assert refused.resultado.codigo == "442", refused.resultado.descripcion
     sandbox = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
-    accepted = _send(sandbox, document)
+    accepted = send_invoice(sandbox, document)
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     assert accepted.factura.numeroFactura == number
 

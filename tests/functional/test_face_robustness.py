@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +35,7 @@ from sqlalchemy import select as sql_select
 from tests.conftest import BACKENDS
 from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, signed
 from tests.functional.hub_process import HubProcess, own_hub
-from tests.functional.soap_client import face_payload, verify_response, zeep_client, zeep_signed
+from tests.functional.soap_client import face_payload, send_invoice, verify_response, zeep_client, zeep_signed
 
 from facturahub.signatures.certgen import Identity
 from facturahub.store.models import Invoice, RegistryCounter
@@ -230,20 +229,6 @@ def _registered(face_hub: FaceHub, number: str, *, wait: float) -> list[str]:
         engine.dispose()
 
 
-def _send(client: Any, document: bytes) -> Any:
-    return client.service.enviarFactura(
-        {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(document).decode(),
-                "nombre": "f.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": []},
-        }
-    )
-
-
 def test_d2_resend_after_a_lost_answer_is_415_naming_the_original(face_hub: FaceHub) -> None:
     xml, number = invoice_variant()
     document = signed(xml, face_hub.supplier)
@@ -252,7 +237,7 @@ def test_d2_resend_after_a_lost_answer_is_415_naming_the_original(face_hub: Face
     assert len(original) == 1, original
 
     client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
-    resent = _send(client, document)  # the identical document, a new WS-Security signature
+    resent = send_invoice(client, document)  # the identical document, a new WS-Security signature
     assert resent.resultado.codigo == "415", resent.resultado.descripcion
     assert original[0] in resent.resultado.descripcion and resent.factura is None
     assert _registered(face_hub, number, wait=0) == original
@@ -267,14 +252,14 @@ def test_d2_connection_dropped_right_after_writing(face_hub: FaceHub) -> None:
     _post_and_drop(face_hub, zeep_signed(enviar_factura(document), face_hub.supplier), wait_for_answer=False)
     first = _registered(face_hub, number, wait=3)
     client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
-    resent = _send(client, document)
+    resent = send_invoice(client, document)
     after = _registered(face_hub, number, wait=0)
     assert len(after) == 1, after
     if first:
         assert resent.resultado.codigo == "415" and first[0] in resent.resultado.descripcion
     else:
         assert resent.resultado.codigo == "0" and resent.factura.numeroRegistro == after[0]
-    again = _send(client, document)
+    again = send_invoice(client, document)
     assert again.resultado.codigo == "415" and after[0] in again.resultado.descripcion
     assert _registered(face_hub, number, wait=0) == after
 
@@ -322,7 +307,7 @@ def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face
     blocker.mkdir(parents=True)
     client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
     try:
-        refused = _send(client, document)
+        refused = send_invoice(client, document)
         assert refused.resultado.codigo == "402", refused.resultado.descripcion
         description = refused.resultado.descripcion
         assert description.startswith("No se pudo guardar la factura: El almacén de documentos"), description
@@ -333,7 +318,7 @@ def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face
         assert not [p.name for p in shard.iterdir() if p.name.startswith(".tmp-")]
     finally:
         blocker.rmdir()
-    accepted = _send(client, document)
+    accepted = send_invoice(client, document)
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     assert _registered(face_hub, number, wait=0) == [accepted.factura.numeroRegistro]
     assert (shard / digest).read_bytes() == document

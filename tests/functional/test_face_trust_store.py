@@ -8,7 +8,6 @@ A trust store that cannot be read stops the hub at start-up."""
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import pytest
 from tests.conftest import BACKENDS
 from tests.functional.face_hub import FACTURAHUB, invoice_variant
 from tests.functional.hub_process import HubProcess, own_hub
-from tests.functional.soap_client import zeep_client
+from tests.functional.soap_client import send_invoice, zeep_client
 
 from facturahub.signatures.certgen import Identity, issue
 from facturahub.signatures.xades_sign import sign_invoice
@@ -54,20 +53,6 @@ def trusted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         yield TrustedHub(process, store, root, intermediate, leaf)
 
 
-def _send(client: Any, document: bytes) -> Any:
-    return client.service.enviarFactura(
-        {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(document).decode(),
-                "nombre": "f.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": []},
-        }
-    )
-
-
 def _signed(signer: Identity, chain: tuple[Identity, ...] = ()) -> bytes:
     return sign_invoice(
         invoice_variant()[0], signer.certificate, signer.private_key, chain=[c.certificate for c in chain]
@@ -77,18 +62,18 @@ def _signed(signer: Identity, chain: tuple[Identity, ...] = ()) -> bytes:
 @pytest.mark.parametrize("profile", ["face", "efact"])
 def test_chain_to_a_trusted_root_is_accepted_others_are_428(trusted: TrustedHub, profile: str) -> None:
     client = trusted.client(profile)
-    accepted = _send(client, _signed(trusted.leaf, (trusted.intermediate,)))
+    accepted = send_invoice(client, _signed(trusted.leaf, (trusted.intermediate,)))
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
 
     stranger_root = issue("Raiz desconocida", organisation="Otra CA", is_ca=True)
     stranger = issue("Firmante ajeno", tax_id="12345678Z", organisation="Emisor SL", issuer=stranger_root)
-    untrusted = _send(client, _signed(stranger, (stranger_root,)))
+    untrusted = send_invoice(client, _signed(stranger, (stranger_root,)))
     description = untrusted.resultado.descripcion
     assert untrusted.resultado.codigo == "428" and description.startswith(SIGNATURE_TEXT), description
     assert "Raiz desconocida" in description and "no está en el almacén de confianza" in description
     assert untrusted.factura is None
 
-    missing = _send(client, _signed(trusted.leaf))  # the intermediate is not embedded
+    missing = send_invoice(client, _signed(trusted.leaf))  # the intermediate is not embedded
     description = missing.resultado.descripcion
     assert missing.resultado.codigo == "428", description
     assert "CA emisora" in description and "Firmante de facturas" in description
@@ -99,13 +84,13 @@ def test_sandbox_certificate_refused_until_the_store_holds_it(trusted: TrustedHu
     document = sign_invoice(
         invoice_variant()[0], trusted.process.supplier.certificate, trusted.process.supplier.private_key
     )
-    refused = _send(client, document)
+    refused = send_invoice(client, document)
     assert refused.resultado.codigo == "428", refused.resultado.descripcion
     assert "facturahub sandbox supplier" in refused.resultado.descripcion
     original = trusted.store.read_bytes()
     trusted.store.write_bytes(original + trusted.process.supplier.certificate_pem)
     try:
-        accepted = _send(client, document)  # the very same document
+        accepted = send_invoice(client, document)  # the very same document
         assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     finally:
         trusted.store.write_bytes(original)

@@ -12,7 +12,7 @@ from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.domain.registry import Capabilities, Role
 from facturahub.errors import InvalidInput
-from facturahub.services import certificates, lookup, notices, people, platforms
+from facturahub.services import blocklist, certificates, lookup, notices, people, platforms
 
 pass_obj = click.make_pass_decorator(CLIContext)
 
@@ -340,7 +340,8 @@ def certificate_list(obj: CLIContext, integrator_nif: str) -> None:
     def action() -> None:
         with obj.unit_of_work() as session:
             found = certificates.list_certificates(session, obj.actor(session), integrator_nif)
-            rows = [views.certificate_view(c) for c in found]
+            blocked = blocklist.blocked_among(session, [c.sha256 for c in found])
+            rows = [views.certificate_view(c, blocked=c.sha256 in blocked) for c in found]
             emit_table(
                 obj,
                 rows,
@@ -380,6 +381,53 @@ def certificate_lookup(
                     "certificate_sha256": identity.certificate_sha256,
                 },
             )
+
+    run_command(obj, action)
+
+
+@certificate.command("block")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--thumbprint", help="SHA-256 (any certificate) or SHA-1 (a registered one), instead of FILE.")
+@click.option("--reason", required=True, help="Why: shown to whoever the certificate signs for.")
+@pass_obj
+def certificate_block(obj: CLIContext, file: Path | None, thumbprint: str | None, reason: str) -> None:
+    """Block a certificate (operator): it may no longer sign requests (106) nor invoices (442)."""
+
+    def action() -> None:
+        data = _read_file(file) if file is not None else None
+        with obj.unit_of_work() as session:
+            blocked = blocklist.block_certificate(
+                session, obj.actor(session), reason=reason, data=data, thumbprint=thumbprint
+            )
+            emit(obj, views.blocked_view(blocked))
+
+    run_command(obj, action)
+
+
+@certificate.command("unblock")
+@click.argument("thumbprint")
+@pass_obj
+def certificate_unblock(obj: CLIContext, thumbprint: str) -> None:
+    """Lift an operator's block (SHA-256, or SHA-1 of a registered certificate)."""
+
+    def action() -> None:
+        with obj.unit_of_work() as session:
+            unblocked = blocklist.unblock_certificate(session, obj.actor(session), thumbprint)
+            emit(obj, views.blocked_view(unblocked))
+
+    run_command(obj, action)
+
+
+@certificate.command("blocked")
+@pass_obj
+def certificate_blocked(obj: CLIContext) -> None:
+    """List the blocked certificates."""
+
+    def action() -> None:
+        with obj.unit_of_work() as session:
+            rows = [views.blocked_view(b) for b in blocklist.list_blocked(session, obj.actor(session))]
+            columns = ["sha256", "subject", "blocked_at", "reason"]
+            emit_table(obj, rows, columns, empty="no blocked certificates")
 
     run_command(obj, action)
 

@@ -7,6 +7,7 @@ from typing import Any
 from facturahub.signatures.x509 import CertificateSummary
 from facturahub.store.models import (
     AuditEvent,
+    BlockedCertificate,
     Certificate,
     Delegation,
     Integrator,
@@ -73,7 +74,7 @@ def summary_view(summary: CertificateSummary) -> dict[str, Any]:
     }
 
 
-def certificate_view(certificate: Certificate) -> dict[str, Any]:
+def certificate_view(certificate: Certificate, *, blocked: bool = False) -> dict[str, Any]:
     return {
         "id": certificate.id,
         "alias": certificate.alias,
@@ -86,8 +87,20 @@ def certificate_view(certificate: Certificate) -> dict[str, Any]:
         "sha1": certificate.sha1,
         "sha256": certificate.sha256,
         "key": f"{certificate.key_type} {certificate.key_size}",
-        "state": "in use" if certificate.platform_id else "unassigned",
+        "state": "blocked" if blocked else "in use" if certificate.platform_id else "unassigned",
         "platform": certificate.platform.code if certificate.platform else None,
+    }
+
+
+def blocked_view(blocked: BlockedCertificate) -> dict[str, Any]:
+    return {
+        "sha256": blocked.sha256,
+        "subject": blocked.subject,
+        "issuer": blocked.issuer,
+        "serial": blocked.serial_number,
+        "reason": blocked.reason,
+        "blocked_at": blocked.blocked_at,
+        "blocked_by": blocked.blocked_by,
     }
 
 

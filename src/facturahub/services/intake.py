@@ -27,6 +27,7 @@ from facturahub.domain.registry import is_test_certificate, normalise_email
 from facturahub.errors import Conflict, InvalidInput, StorageUnavailable
 from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
 from facturahub.services import directory
+from facturahub.services.blocklist import find_block
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.numbering import allocate_registry_number
 from facturahub.services.status_feed import StatusChange, record_statuses
@@ -127,6 +128,7 @@ class PreparedInvoice:
     invoice_blob: BlobRef
     attachments: tuple[tuple[Attachment, BlobRef], ...]
     signing_certificate_sha256: str
+    signing_certificate_subject: str
     signing_time: datetime
 
 
@@ -144,10 +146,9 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         verify_chain(
             verified.certificate, verified.embedded_certificates, policy.trust_store, verified.signing_time
         )
-    if policy.production and is_test_certificate(
-        verified.certificate.subject.rfc4514_string(), verified.certificate.issuer.rfc4514_string()
-    ):
-        raise InvalidInput("intake.test_certificate", subject=verified.certificate.subject.rfc4514_string())
+    subject = verified.certificate.subject.rfc4514_string()
+    if policy.production and is_test_certificate(subject, verified.certificate.issuer.rfc4514_string()):
+        raise InvalidInput("intake.test_certificate", subject=subject)
     document = read_invoice(tree)
     check_invoice(document)
     exact_key, number_key = _keys(document)
@@ -162,8 +163,23 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
             (a, _store(blobs, a.data, f"attachment {n}")) for n, a in enumerate(attachments, 1)
         ),
         signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
+        signing_certificate_subject=subject,
         signing_time=verified.signing_time,
     )
+
+
+def _refuse_blocked_signer(session: Session, prepared: PreparedInvoice) -> None:
+    """An invoice signed by a certificate the operator has blocked is refused (442), in every mode:
+    the first check of the write phase, because the blocklist lives in the database."""
+    block = find_block(session, prepared.signing_certificate_sha256)
+    if block is not None:
+        raise InvalidInput(
+            "intake.certificate_blocked",
+            subject=prepared.signing_certificate_subject,
+            sha256=prepared.signing_certificate_sha256,
+            since=block.blocked_at.isoformat(timespec="seconds"),
+            reason=block.reason,
+        )
 
 
 @dataclass
@@ -198,6 +214,7 @@ def register_invoice(
     """The short write part of intake: directory, duplicates, number, rows — a dozen Core
     statements, no ORM unit of work. The caller commits and answers only after the commit (D1)."""
     moment = now or datetime.now(UTC)
+    _refuse_blocked_signer(session, prepared)
     document, submission = prepared.document, prepared.submission
     centres = document.centres
     directory.check_centres(

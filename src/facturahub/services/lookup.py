@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from facturahub.domain.registry import Capability, is_test_certificate
 from facturahub.errors import PermissionDenied, SecurityError
 from facturahub.services.certificates import find_by_issuer_serial, normalise_thumbprint
-from facturahub.store.models import Certificate, Integrator, Platform
+from facturahub.store.models import BlockedCertificate, Certificate, Integrator, Platform
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,21 @@ def identify_caller(
 ) -> CallerIdentity:
     """Resolve a caller, or raise a precise ``caller.*`` error (the SOAP layer maps them to 300 and
     the security codes). Exactly one way of naming the certificate must be given. In ``production``
-    a test certificate may not call, registered or not (FACe's 106)."""
+    a test certificate may not call, registered or not; in every mode, neither may a certificate the
+    operator has blocked (both FACe's 106)."""
     found = _find(session, der=der, thumbprint=thumbprint, issuer=issuer, serial=serial)
     if found is None:
         reference = (
             hashlib.sha256(der).hexdigest() if der is not None else thumbprint or f"{issuer} / {serial}"
         )
         raise SecurityError("caller.certificate_unknown", reference=reference)
+    if found.blocked_at is not None:
+        raise SecurityError(
+            "caller.certificate_blocked",
+            subject=found.subject,
+            since=found.blocked_at.isoformat(timespec="seconds"),
+            reason=found.blocked_reason,
+        )
     moment = now or datetime.now(UTC)
     if moment < found.not_before:
         raise SecurityError("caller.certificate_not_yet_valid", not_before=found.not_before.isoformat())
@@ -90,8 +98,8 @@ def identify_caller(
     )
 
 
-# Every signed request runs this: one Core query (certificate, its platform and the platform's
-# integrator), no ORM identity map.
+# Every signed request runs this: one Core query (certificate, its platform, the platform's
+# integrator and the operator's block, if any), no ORM identity map.
 _CALLER = (
     select(
         Certificate.id,
@@ -111,10 +119,13 @@ _CALLER = (
         Platform.can_receive,
         Platform.can_deliver,
         Integrator.nif.label("integrator_nif"),
+        BlockedCertificate.blocked_at,
+        BlockedCertificate.reason.label("blocked_reason"),
     )
     .select_from(Certificate)
     .outerjoin(Platform, Platform.id == Certificate.platform_id)
     .outerjoin(Integrator, Integrator.id == Platform.integrator_id)
+    .outerjoin(BlockedCertificate, BlockedCertificate.sha256 == Certificate.sha256)
 )
 _BY_SHA256 = _CALLER.where(Certificate.sha256 == bindparam("value"))
 _BY_SHA1 = _CALLER.where(Certificate.sha1 == bindparam("value"))

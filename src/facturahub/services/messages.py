@@ -19,9 +19,29 @@ MESSAGES = {
         "es": "Esta operación la realiza un operador de la plataforma",
         "en": "Only a hub operator can do this",
     },
+    "blocklist.already_blocked": {
+        "es": "El certificado {sha256} ya está bloqueado desde {since}: {reason}",
+        "en": "Certificate {sha256} has been blocked since {since}: {reason}",
+    },
+    "blocklist.not_blocked": {
+        "es": "El certificado {sha256} no está bloqueado",
+        "en": "Certificate {sha256} is not blocked",
+    },
+    "blocklist.one_reference": {
+        "es": "Indique el certificado por su fichero o por su huella: una de las dos cosas",
+        "en": "Name the certificate by exactly one of: its file, its thumbprint",
+    },
+    "blocklist.sha1_unregistered": {
+        "es": "Ningún certificado registrado tiene la huella SHA-1 {sha1}: indique el fichero o la huella SHA-256",
+        "en": "No registered certificate has the SHA-1 thumbprint {sha1}: give the file or the SHA-256 thumbprint",
+    },
     "caller.capability_missing": {
         "es": "La plataforma {platform} no tiene la capacidad «{capability}»",
         "en": "Platform {platform} does not have the '{capability}' capability",
+    },
+    "caller.certificate_blocked": {
+        "es": "El certificado de la petición ({subject}) está en la lista de bloqueo desde {since}: {reason}",
+        "en": "The request's certificate ({subject}) has been on the blocklist since {since}: {reason}",
     },
     "caller.certificate_expired": {
         "es": "El certificado de la petición caducó el {not_after}",
@@ -256,6 +276,10 @@ register_messages(
         "intake.storage_failed": {
             "es": "El almacén de documentos no pudo guardar la factura o sus anexos ({reason}): no se ha registrado nada, vuelva a enviarla más tarde",
             "en": "The document store could not save the invoice or its attachments ({reason}): nothing was registered, send it again later",
+        },
+        "intake.certificate_blocked": {
+            "es": "La factura está firmada con un certificado que está en la lista de bloqueo ({subject}, SHA-256 {sha256}) desde {since}: {reason}",
+            "en": "The invoice is signed with a certificate on the blocklist ({subject}, SHA-256 {sha256}) since {since}: {reason}",
         },
         "intake.test_certificate": {
             "es": "La factura está firmada con un certificado de pruebas ({subject}), no admitido en producción",

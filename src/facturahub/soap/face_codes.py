@@ -97,6 +97,7 @@ _FAULT_CODES: dict[str, str] = {
     "caller.certificate_expired": "100",
     "caller.certificate_not_yet_valid": "100",
     "caller.test_certificate": "106",  # production mode only
+    "caller.certificate_blocked": "106",  # every mode
     "soap.request_too_large": GENERIC,
     "soap.content_type": GENERIC,
     "soap.operation_unknown": GENERIC,
@@ -119,6 +120,7 @@ _RESULT_CODES: dict[str, str] = {
     "intake.too_many_attachments": "433",
     "intake.attachments_too_large": "433",
     "intake.test_certificate": "442",
+    "intake.certificate_blocked": "442",
     "intake.storage_failed": "402",
     "intake.certificate_expired_at_signing": "428",
     # the signing certificate's chain against the trust store (signatures/trust.py)

@@ -137,6 +137,23 @@ class Certificate(Base):
     platform: Mapped[Platform | None] = relationship(back_populates="certificates")
 
 
+class BlockedCertificate(Base):
+    """A certificate the operator has blocked (FACe's "lista de bloqueo"): a SOAP request it signs
+    is refused with 106 and an invoice it signs with 442, in every mode. Keyed by the SHA-256 of the
+    certificate, so a certificate that is not registered here (an invoice's signer) can be blocked
+    too; subject and issuer are kept when known, for the messages."""
+
+    __tablename__ = "blocked_certificates"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    serial_number: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    blocked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_by: Mapped[str] = mapped_column(String(120))
+
+
 class PlatformUnit(Base):
     """A reception platform's association with a DIR3 accounting office (oficina contable).
 
