@@ -127,6 +127,19 @@ def test_extra_reference_to_an_unrelated_element() -> None:
     assert "MessageID" in caught.value.params["element"]
 
 
+def test_unsigned_addressing_headers_are_ignored() -> None:
+    # What docs/integrators.md tells clients that sign WS-Addressing headers to do instead.
+    data = handbuilt_request(
+        identity("client"),
+        header_extra='<wsa:MessageID xmlns:wsa="http://www.w3.org/2005/08/addressing" '
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" soapenv:mustUnderstand="1">'
+        "urn:uuid:1</wsa:MessageID>",
+    )
+    verified = verify_request(data, STRICT, NOW)
+    assert etree.QName(verified.operation).localname == "consultarFactura"
+    assert verified.operation.findtext("numeroRegistro") == "201900000001"
+
+
 def test_reference_to_the_whole_envelope() -> None:
     root = parse(handbuilt_request(identity("client")))
     root.set(WSU_ID, "ENV-1")
