@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from facturahub.cli.blobs import blobs
 from facturahub.cli.client import client
 from facturahub.cli.context import CLIContext, run_command
 from facturahub.cli.directory import dir3
@@ -167,6 +168,7 @@ for group in (
     notify,
     worker,
     invoice,
+    blobs,
 ):
     cli.add_command(group)
 

@@ -3,6 +3,11 @@
 The local implementation writes to a temporary file in the target directory, fsyncs it, renames it
 into place and fsyncs the directory, so a blob is either complete on disk or absent. Another
 implementation (S3-compatible) only has to honour the same Protocol.
+
+Intake writes blobs before its database checks, so a refused invoice can leave an unreferenced blob;
+:mod:`facturahub.services.blob_collector` removes those. For that, ``put`` of a blob that already
+exists makes it young again (its mtime), and the collector moves a blob aside (``quarantine``)
+before it looks a last time, so a blob that intake is reusing is never lost.
 """
 
 from __future__ import annotations
@@ -10,15 +15,30 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+_HEX = frozenset("0123456789abcdef")
+TEMPORARY_PREFIX = ".tmp-"
+QUARANTINE = ".quarantine"
 
 
 @dataclass(frozen=True)
 class BlobRef:
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob file as found on disk (for the collector)."""
+
+    sha256: str
+    path: Path
+    size: int
+    modified: float  # st_mtime, seconds since the epoch
 
 
 class BlobNotFound(LookupError):
@@ -67,9 +87,13 @@ class LocalBlobStore:
         ref = BlobRef(digest, len(data))
         existing = self._existing(digest)
         if existing is not None and existing.stat().st_size == len(data):
-            return ref
+            try:
+                os.utime(existing)  # reused: young again, so the collector leaves it alone
+                return ref
+            except FileNotFoundError:
+                pass  # the collector has just moved it aside: write it again
         self._ensure_shard(path.parent)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -102,6 +126,71 @@ class LocalBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self._existing(sha256) is not None
+
+    # --- for the collector ----------------------------------------------------------------------
+
+    def stored(self) -> Iterator[StoredBlob]:
+        """Every blob file, in both layouts (temporaries and the quarantine excluded)."""
+        for shard in _hex_entries(self.root, 2):
+            for entry in os.scandir(shard):
+                if entry.is_file(follow_symlinks=False) and _is_digest(entry.name):
+                    yield _stored(entry)
+                elif entry.is_dir(follow_symlinks=False) and len(entry.name) == 2 and _is_hex(entry.name):
+                    for legacy in os.scandir(entry.path):
+                        if legacy.is_file(follow_symlinks=False) and _is_digest(legacy.name):
+                            yield _stored(legacy)
+
+    def temporaries(self) -> Iterator[StoredBlob]:
+        """Temporary files left by writes that never finished (``sha256`` is the file's name)."""
+        for shard in _hex_entries(self.root, 2):
+            for entry in os.scandir(shard):
+                if entry.name.startswith(TEMPORARY_PREFIX) and entry.is_file(follow_symlinks=False):
+                    yield _stored(entry)
+
+    def quarantine(self, blob: StoredBlob) -> Path | None:
+        """Move a blob aside (one atomic rename); None when it is already gone."""
+        aside = self.root / QUARANTINE
+        aside.mkdir(exist_ok=True)
+        target = aside / blob.sha256
+        try:
+            os.rename(blob.path, target)
+        except FileNotFoundError:
+            return None
+        return target
+
+    def quarantined(self) -> Iterator[tuple[Path, Path]]:
+        """(file in the quarantine, where it came from) for every blob left there."""
+        aside = self.root / QUARANTINE
+        if not aside.is_dir():
+            return
+        for entry in os.scandir(aside):
+            if _is_digest(entry.name):
+                yield Path(entry.path), self._path(entry.name)
+
+    def restore(self, aside: Path, original: Path) -> None:
+        """Put a quarantined blob back, durably (a copy written again meanwhile is identical)."""
+        original.parent.mkdir(exist_ok=True)
+        os.replace(aside, original)
+        _fsync_directory(original.parent)
+
+
+def _is_hex(name: str) -> bool:
+    return all(c in _HEX for c in name)
+
+
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and _is_hex(name)
+
+
+def _hex_entries(directory: Path, length: int) -> Iterator[str]:
+    for entry in os.scandir(directory):
+        if len(entry.name) == length and _is_hex(entry.name) and entry.is_dir(follow_symlinks=False):
+            yield entry.path
+
+
+def _stored(entry: os.DirEntry[str]) -> StoredBlob:
+    status = entry.stat(follow_symlinks=False)
+    return StoredBlob(entry.name, Path(entry.path), status.st_size, status.st_mtime)
 
 
 def _fsync_directory(directory: Path) -> None:

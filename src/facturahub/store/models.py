@@ -311,7 +311,7 @@ class InvoiceAttachment(Base):
     name: Mapped[str] = mapped_column(String(255))
     original_name: Mapped[str] = mapped_column(String(255))
     mime: Mapped[str] = mapped_column(String(128))
-    blob_sha256: Mapped[str] = mapped_column(String(64))
+    blob_sha256: Mapped[str] = mapped_column(String(64), index=True)  # the blob collector's look-up
     size: Mapped[int] = mapped_column(Integer)
 
 

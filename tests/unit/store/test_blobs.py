@@ -1,4 +1,6 @@
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,35 @@ def test_blobs_of_the_earlier_two_level_layout_are_still_read(tmp_path: Path) ->
     legacy.write_bytes(b"tampered")
     with pytest.raises(BlobCorrupt):
         store.get(digest)
+
+
+def test_put_of_an_existing_blob_makes_it_young_and_rewrites_one_moved_aside(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    ref = store.put(b"invoice")
+    [blob] = list(store.stored())
+    os.utime(blob.path, (1_000_000, 1_000_000))
+    assert store.put(b"invoice") == ref and blob.path.stat().st_mtime > time.time() - 60
+    moved = store.quarantine(blob)
+    assert moved is not None and not store.exists(ref.sha256) and store.quarantine(blob) is None
+    assert list(store.quarantined()) == [(moved, blob.path)]
+    assert store.put(b"invoice") == ref and store.get(ref.sha256) == b"invoice"  # written again
+    store.restore(moved, blob.path)  # identical: harmless
+    assert store.get(ref.sha256) == b"invoice" and not list(store.quarantined())
+
+
+def test_stored_lists_both_layouts_but_not_temporaries_or_the_quarantine(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    current = store.put(b"current layout")
+    legacy_digest = hashlib.sha256(b"legacy layout").hexdigest()
+    legacy = tmp_path / legacy_digest[:2] / legacy_digest[2:4] / legacy_digest
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"legacy layout")
+    (tmp_path / current.sha256[:2] / ".tmp-abc").write_bytes(b"partial")
+    (tmp_path / "notes.txt").write_text("not a blob")
+    aside = store.put(b"aside")
+    [aside_blob] = [b for b in store.stored() if b.sha256 == aside.sha256]
+    store.quarantine(aside_blob)
+    found = {blob.sha256: blob for blob in store.stored()}
+    assert set(found) == {current.sha256, legacy_digest}
+    assert found[legacy_digest].path == legacy and found[legacy_digest].size == len(b"legacy layout")
+    assert [t.path.name for t in store.temporaries()] == [".tmp-abc"]
