@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
@@ -128,7 +129,7 @@ class PreparedInvoice:
     invoice_blob: BlobRef
     attachments: tuple[tuple[Attachment, BlobRef], ...]
     signing_certificate_sha256: str
-    signing_certificate_subject: str
+    signing_certificate: x509.Certificate
     signing_time: datetime
 
 
@@ -146,9 +147,10 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         verify_chain(
             verified.certificate, verified.embedded_certificates, policy.trust_store, verified.signing_time
         )
-    subject = verified.certificate.subject.rfc4514_string()
-    if policy.production and is_test_certificate(subject, verified.certificate.issuer.rfc4514_string()):
-        raise InvalidInput("intake.test_certificate", subject=subject)
+    if policy.production:
+        subject = verified.certificate.subject.rfc4514_string()
+        if is_test_certificate(subject, verified.certificate.issuer.rfc4514_string()):
+            raise InvalidInput("intake.test_certificate", subject=subject)
     document = read_invoice(tree)
     check_invoice(document)
     exact_key, number_key = _keys(document)
@@ -163,7 +165,7 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
             (a, _store(blobs, a.data, f"attachment {n}")) for n, a in enumerate(attachments, 1)
         ),
         signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
-        signing_certificate_subject=subject,
+        signing_certificate=verified.certificate,
         signing_time=verified.signing_time,
     )
 
@@ -175,7 +177,7 @@ def _refuse_blocked_signer(session: Session, prepared: PreparedInvoice) -> None:
     if block is not None:
         raise InvalidInput(
             "intake.certificate_blocked",
-            subject=prepared.signing_certificate_subject,
+            subject=prepared.signing_certificate.subject.rfc4514_string(),
             sha256=prepared.signing_certificate_sha256,
             since=block.blocked_at.isoformat(timespec="seconds"),
             reason=block.reason,
