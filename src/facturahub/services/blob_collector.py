@@ -71,13 +71,14 @@ def collect_blobs(
         for aside, original in blobs.quarantined():
             blobs.restore(aside, original)
             done.restored_from_interrupted += 1
-    for temporary in blobs.temporaries():
-        if temporary.modified < cutoff:
-            if not dry_run:
-                temporary.path.unlink(missing_ok=True)
-            done.temporaries_removed += 1
     chunk: list[StoredBlob] = []
-    for blob in blobs.stored():
+    for blob in blobs.contents():
+        if blob.temporary:
+            if blob.modified < cutoff:
+                if not dry_run:
+                    blob.path.unlink(missing_ok=True)
+                done.temporaries_removed += 1
+            continue
         done.examined += 1
         if blob.modified >= cutoff:
             done.recent += 1

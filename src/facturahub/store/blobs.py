@@ -39,6 +39,7 @@ class StoredBlob:
     path: Path
     size: int
     modified: float  # st_mtime, seconds since the epoch
+    temporary: bool = False  # a write that never finished (``sha256`` is then the file's name)
 
 
 class BlobNotFound(LookupError):
@@ -129,23 +130,28 @@ class LocalBlobStore:
 
     # --- for the collector ----------------------------------------------------------------------
 
-    def stored(self) -> Iterator[StoredBlob]:
-        """Every blob file, in both layouts (temporaries and the quarantine excluded)."""
+    def contents(self) -> Iterator[StoredBlob]:
+        """Every blob file, in both layouts, and every temporary file (``temporary``), in one pass
+        over the shards; the quarantine is not included."""
         for shard in _hex_entries(self.root, 2):
             for entry in os.scandir(shard):
-                if entry.is_file(follow_symlinks=False) and _is_digest(entry.name):
-                    yield _stored(entry)
+                if entry.is_file(follow_symlinks=False):
+                    if _is_digest(entry.name):
+                        yield _stored(entry)
+                    elif entry.name.startswith(TEMPORARY_PREFIX):
+                        yield _stored(entry, temporary=True)
                 elif entry.is_dir(follow_symlinks=False) and len(entry.name) == 2 and _is_hex(entry.name):
                     for legacy in os.scandir(entry.path):
                         if legacy.is_file(follow_symlinks=False) and _is_digest(legacy.name):
                             yield _stored(legacy)
 
+    def stored(self) -> Iterator[StoredBlob]:
+        """Every blob file, in both layouts."""
+        return (blob for blob in self.contents() if not blob.temporary)
+
     def temporaries(self) -> Iterator[StoredBlob]:
         """Temporary files left by writes that never finished (``sha256`` is the file's name)."""
-        for shard in _hex_entries(self.root, 2):
-            for entry in os.scandir(shard):
-                if entry.name.startswith(TEMPORARY_PREFIX) and entry.is_file(follow_symlinks=False):
-                    yield _stored(entry)
+        return (blob for blob in self.contents() if blob.temporary)
 
     def quarantine(self, blob: StoredBlob) -> Path | None:
         """Move a blob aside (one atomic rename); None when it is already gone."""
@@ -188,9 +194,9 @@ def _hex_entries(directory: Path, length: int) -> Iterator[str]:
             yield entry.path
 
 
-def _stored(entry: os.DirEntry[str]) -> StoredBlob:
+def _stored(entry: os.DirEntry[str], *, temporary: bool = False) -> StoredBlob:
     status = entry.stat(follow_symlinks=False)
-    return StoredBlob(entry.name, Path(entry.path), status.st_size, status.st_mtime)
+    return StoredBlob(entry.name, Path(entry.path), status.st_size, status.st_mtime, temporary)
 
 
 def _fsync_directory(directory: Path) -> None:
