@@ -161,16 +161,21 @@ def face_payload(operation: str, inner: str = "") -> str:
     return f'<web:{operation} xmlns:web="{FACE}">{inner}</web:{operation}>'
 
 
-def send_invoice(client: Any, document: bytes) -> Any:
-    """``enviarFactura`` through a zeep client: ``document`` as ``f.xsig``, no attachments."""
+def send_invoice(
+    client: Any,
+    invoice: bytes | str,
+    *,
+    name: str = "factura.xsig",
+    mime: str = "application/xml",
+    anexos: list[dict[str, str]] | None = None,
+    email: str = "proveedor@example.com",
+) -> Any:
+    """``enviarFactura`` through a zeep client; ``invoice`` as bytes, or already as base64 text."""
+    content = invoice if isinstance(invoice, str) else base64.b64encode(invoice).decode()
     return client.service.enviarFactura(
         {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(document).decode(),
-                "nombre": "f.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": []},
+            "correo": email,
+            "factura": {"factura": content, "nombre": name, "mime": mime},
+            "anexos": {"anexo": anexos or []},
         }
     )

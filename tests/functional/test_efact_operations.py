@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import create_engine, select
 from tests.functional.efact_hub import EFACT, EfactHub, efact_hub, efact_payload
 from tests.functional.face_hub import invoice_variant, signed
-from tests.functional.soap_client import post, zeep_signed
+from tests.functional.soap_client import post, send_invoice, zeep_signed
 
 from facturahub.store.models import Invoice, InvoiceAttachment
 
@@ -33,16 +33,8 @@ def client(efact_hub: EfactHub) -> Any:
 
 
 def _send(client: Any, invoice: bytes, *, anexos: list[dict[str, str]] | None = None) -> Any:
-    return client.service.enviarFactura(
-        {
-            "correo": "desarrollo.efact@example.com",
-            "factura": {
-                "factura": base64.b64encode(invoice).decode(),
-                "nombre": "FC23.xsig",
-                "mime": "application/xml",
-            },
-            "anexos": {"anexo": anexos or []},
-        }
+    return send_invoice(
+        client, invoice, name="FC23.xsig", anexos=anexos, email="desarrollo.efact@example.com"
     )
 
 

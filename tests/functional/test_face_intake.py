@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, signed
-from tests.functional.soap_client import zeep_client
+from tests.functional.soap_client import send_invoice, zeep_client
 
 from facturahub.signatures import xades_sign
 
@@ -23,24 +23,6 @@ def client(face_hub: FaceHub) -> Any:
     return zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
 
 
-def _send(
-    client: Any,
-    invoice: bytes | str,
-    *,
-    name: str = "factura.xsig",
-    mime: str = "application/xml",
-    anexos: list[dict[str, str]] | None = None,
-) -> Any:
-    content = invoice if isinstance(invoice, str) else base64.b64encode(invoice).decode()
-    return client.service.enviarFactura(
-        {
-            "correo": "proveedor@example.com",
-            "factura": {"factura": content, "nombre": name, "mime": mime},
-            "anexos": {"anexo": anexos or []},
-        }
-    )
-
-
 def _code(answer: Any) -> str:
     return str(answer.resultado.codigo)
 
@@ -52,48 +34,50 @@ def _centres(face_hub: FaceHub, replace: tuple[tuple[str, str], ...]) -> bytes:
 def test_duplicates_414_and_415_name_the_original(face_hub: FaceHub, client: Any) -> None:
     xml, number = invoice_variant()
     first_bytes = signed(xml, face_hub.supplier)
-    first = _send(client, first_bytes)
+    first = send_invoice(client, first_bytes)
     assert _code(first) == "0", first.resultado.descripcion
     original = first.factura.numeroRegistro
 
-    identical = _send(client, first_bytes)  # D2: a retry after a lost answer
+    identical = send_invoice(client, first_bytes)  # D2: a retry after a lost answer
     assert _code(identical) == "415" and original in identical.resultado.descripcion
     assert identical.factura is None
-    resigned = _send(client, signed(xml, face_hub.supplier))
+    resigned = send_invoice(client, signed(xml, face_hub.supplier))
     assert _code(resigned) == "415" and original in resigned.resultado.descripcion
     other_date, _ = invoice_variant(
         number=number, replace=(("<IssueDate>2013-01-17", "<IssueDate>2013-01-18"),)
     )
-    same_number = _send(client, signed(other_date, face_hub.supplier))
+    same_number = send_invoice(client, signed(other_date, face_hub.supplier))
     assert _code(same_number) == "414" and original in same_number.resultado.descripcion
 
 
 def test_envelope_checks_310_311_312_408_433(face_hub: FaceHub, client: Any) -> None:
     invoice = signed(invoice_variant()[0], face_hub.supplier)
-    assert _code(_send(client, "")) == "310"
-    assert _code(_send(client, "@@not base64@@")) == "408"
-    assert _code(_send(client, invoice, name="factura.xml")) == "311"
-    assert _code(_send(client, invoice, mime="application/pdf")) == "311"
+    assert _code(send_invoice(client, "")) == "310"
+    assert _code(send_invoice(client, "@@not base64@@")) == "408"
+    assert _code(send_invoice(client, invoice, name="factura.xml")) == "311"
+    assert _code(send_invoice(client, invoice, mime="application/pdf")) == "311"
     pdf = base64.b64encode(b"%PDF-1.4 test").decode()
-    refused = _send(client, invoice, anexos=[{"anexo": pdf, "nombre": "a.html", "mime": "text/html"}])
+    refused = send_invoice(client, invoice, anexos=[{"anexo": pdf, "nombre": "a.html", "mime": "text/html"}])
     assert _code(refused) == "312" and "text/html" in refused.resultado.descripcion
     six = [{"anexo": pdf, "nombre": f"a{i}.pdf", "mime": "application/pdf"} for i in range(6)]
-    assert _code(_send(client, invoice, anexos=six)) == "433"
-    five = _send(client, invoice, anexos=six[:5])
+    assert _code(send_invoice(client, invoice, anexos=six)) == "433"
+    five = send_invoice(client, invoice, anexos=six[:5])
     assert _code(five) == "0", five.resultado.descripcion
 
 
 def test_directory_checks_410_411_412_416(face_hub: FaceHub, client: Any) -> None:
-    unknown_ut = _send(
+    unknown_ut = send_invoice(
         client, _centres(face_hub, ((UT_CENTRE, UT_CENTRE.replace("P00000010", "X99999999")),))
     )
     assert _code(unknown_ut) == "410" and "X99999999" in unknown_ut.resultado.descripcion
     oc = UT_CENTRE.replace(">03<", ">01<")
-    unknown_oc = _send(client, _centres(face_hub, ((oc, oc.replace("P00000010", "X88888888")),)))
+    unknown_oc = send_invoice(client, _centres(face_hub, ((oc, oc.replace("P00000010", "X88888888")),)))
     assert _code(unknown_oc) == "411"
-    unrelated = _send(client, _centres(face_hub, ((UT_CENTRE, UT_CENTRE.replace("P00000010", "0201")),)))
+    unrelated = send_invoice(
+        client, _centres(face_hub, ((UT_CENTRE, UT_CENTRE.replace("P00000010", "0201")),))
+    )
     assert _code(unrelated) == "412", unrelated.resultado.descripcion
-    two_uts = _send(client, _centres(face_hub, ((oc, UT_CENTRE),)))
+    two_uts = send_invoice(client, _centres(face_hub, ((oc, UT_CENTRE),)))
     assert _code(two_uts) == "416", two_uts.resultado.descripcion
 
 
@@ -103,13 +87,13 @@ def test_invoice_signature_checks_428_440(
     good = signed(invoice_variant()[0], face_hub.supplier)
     tampered = good.replace(b"<InvoiceSeriesCode>PACOP", b"<InvoiceSeriesCode>PACOQ", 1)
     assert tampered != good
-    answer = _send(client, tampered)
+    answer = send_invoice(client, tampered)
     assert _code(answer) == "428" and answer.resultado.descripcion.startswith(
         "La firma de la factura es incorrecta"
     )
-    unsigned = _send(client, invoice_variant()[0])
+    unsigned = send_invoice(client, invoice_variant()[0])
     assert _code(unsigned) == "428"
 
     monkeypatch.setattr(xades_sign, "FACTURAE_POLICY_HASH", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-    wrong_policy = _send(client, signed(invoice_variant()[0], face_hub.supplier))
+    wrong_policy = send_invoice(client, signed(invoice_variant()[0], face_hub.supplier))
     assert _code(wrong_policy) == "440", wrong_policy.resultado.descripcion

@@ -4,32 +4,17 @@ of the queries and of cancellation."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 import httpx
 from lxml import etree
 from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, sample, signed
-from tests.functional.soap_client import zeep_client
+from tests.functional.soap_client import send_invoice, zeep_client
 
 __all__ = ["face_hub"]  # the module-scoped fixture
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 FACE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-
-
-def _send(client: object, invoice: bytes, name: str = "factura.xsig", anexos: object = None) -> object:
-    return client.service.enviarFactura(  # type: ignore[attr-defined]
-        {
-            "correo": "proveedor@example.com",
-            "factura": {
-                "factura": base64.b64encode(invoice).decode(),
-                "nombre": name,
-                "mime": "application/xml",
-            },
-            "anexos": anexos if anexos is not None else {"anexo": []},
-        }
-    )
 
 
 def test_wsdl_is_ours_with_the_address_it_is_served_from(face_hub: FaceHub) -> None:
@@ -92,7 +77,7 @@ def test_every_operation_through_zeep(face_hub: FaceHub) -> None:
         assert codes == {"DFB0", "L01280796", "P00000010"}
 
     invoice, number = invoice_variant()
-    sent = _send(client, signed(invoice, face_hub.supplier))
+    sent = send_invoice(client, signed(invoice, face_hub.supplier))
     assert sent.resultado.codigo == "0", sent.resultado.descripcion
     assert sent.resultado.codigoSeguimiento
     factura = sent.factura
@@ -150,7 +135,7 @@ def test_query_codes_303_313_309(face_hub: FaceHub) -> None:
 def test_another_integrators_platform_sees_nothing_of_ours_301(face_hub: FaceHub) -> None:
     ours = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
     invoice, _ = invoice_variant()
-    registry_number = _send(ours, signed(invoice, face_hub.supplier)).factura.numeroRegistro
+    registry_number = send_invoice(ours, signed(invoice, face_hub.supplier)).factura.numeroRegistro
 
     theirs = zeep_client(face_hub.wsdl_url, face_hub.other_supplier, face_hub.hub_cert_pem)
     consulted = theirs.service.consultarFactura(registry_number)
@@ -163,7 +148,7 @@ def test_another_integrators_platform_sees_nothing_of_ours_301(face_hub: FaceHub
 
 def test_faces_official_test_invoice_is_accepted_and_routed_to_p00000010(face_hub: FaceHub) -> None:
     client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
-    sent = _send(client, sample("factura-prueba-v1-2-0.xsig"), name="factura-prueba-v1-2-0.xsig")
+    sent = send_invoice(client, sample("factura-prueba-v1-2-0.xsig"), name="factura-prueba-v1-2-0.xsig")
     assert sent.resultado.codigo == "0", sent.resultado.descripcion
     assert (sent.factura.organoGestor, sent.factura.unidadTramitadora, sent.factura.oficinaContable) == (
         "P00000010",
