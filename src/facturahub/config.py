@@ -8,6 +8,7 @@ upper-cased with the ``FACTURAHUB_`` prefix: ``FACTURAHUB_DATABASE_URL``, ``FACT
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -15,13 +16,27 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from facturahub.errors import ConfigurationError
 from facturahub.i18n import register_messages
 
 ENV_PREFIX = "FACTURAHUB_"
 CONFIG_FILE_ENV = "FACTURAHUB_CONFIG"
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``"10.20.0.0/16, fd00:1::/64"`` → networks (a bare address is a one-address network).
+    Raises ``ValueError`` naming the entry that is not a network."""
+    networks = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP network (CIDR) or address") from None
+    return tuple(networks)
 
 
 class Mode(StrEnum):
@@ -69,6 +84,18 @@ class Settings(BaseModel):
     notify_retry_seconds: float = Field(default=60.0, gt=0)
     notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
     push_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Push endpoints are named by integrators and called from inside the operator's network: see
+    # facturahub.services.destinations (server-side request forgery).
+    push_private_destinations: bool | None = Field(
+        default=None,
+        description="allow push endpoints on loopback, private, link-local and other non-public "
+        "addresses; default: allowed in sandbox mode, refused in production",
+    )
+    push_allowed_networks: str = Field(
+        default="",
+        description="comma-separated networks (CIDR) push endpoints may use although they are not "
+        "public, e.g. '10.20.0.0/16, fd00:1::/64'",
+    )
     facturae_schema_dir: Path | None = None
     trust_store: Path | None = Field(
         default=None,
@@ -86,6 +113,18 @@ class Settings(BaseModel):
     workers: int | None = Field(
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
     )
+
+    @field_validator("push_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # a ValueError names the entry
+        return value
+
+    @property
+    def effective_push_private_destinations(self) -> bool:
+        if self.push_private_destinations is None:
+            return not self.is_production
+        return self.push_private_destinations
 
     @property
     def effective_workers(self) -> int:

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,6 +121,7 @@ class PushEndpoint:
     """The supplier's ``setEstadoFactura`` service (RPC/literal), verifying the hub's signature."""
 
     hub_cert_pem: bytes
+    host: str = "127.0.0.1"
     port: int = field(default_factory=_free_port)
     calls: list[Push] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
@@ -127,7 +129,7 @@ class PushEndpoint:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/proveedor/setEstadoFactura"
+        return f"http://{self.host}:{self.port}/proveedor/setEstadoFactura"
 
     def start(self) -> None:
         endpoint = self
@@ -154,7 +156,7 @@ class PushEndpoint:
             def log_message(self, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -230,13 +232,14 @@ class NotifyHub:
     def notifications_wsdl(self) -> str:
         return f"{self.base_url}/face/notificasspp2?wsdl"
 
-    def start_worker(self) -> None:
+    def start_worker(self, **settings: str) -> None:
+        """``settings``: ``FACTURAHUB_*`` variables of this worker only (e.g. a narrower policy)."""
         assert self.worker is None
         log = self.env_root / f"worker-{len(self.worker_logs)}.log"
         self.worker_logs.append(log)
         handle = log.open("wb")
         self.worker = subprocess.Popen(
-            [FACTURAHUB, "worker"], env=self.env, stdout=handle, stderr=subprocess.STDOUT
+            [FACTURAHUB, "worker"], env={**self.env, **settings}, stdout=handle, stderr=subprocess.STDOUT
         )
         handle.close()
 
@@ -315,6 +318,15 @@ def notify_hub(
 ) -> Iterator[NotifyHub]:
     backend, queue_backend = request.param
     root = tmp_path_factory.mktemp(f"notify-{backend}-{queue_backend}")
+    with running_notify_hub(backend, queue_backend, root) as hub:
+        yield hub
+
+
+@contextmanager
+def running_notify_hub(
+    backend: str, queue_backend: str, root: Path, settings: dict[str, str] | None = None
+) -> Iterator[NotifyHub]:
+    """A hub (``facturahub serve``) with its SMTP server; ``settings``: extra ``FACTURAHUB_*``."""
     smtp = SMTPServer()
     smtp.start()
     queue_name = f"facturahub-test-{uuid.uuid4().hex[:10]}"
@@ -337,6 +349,7 @@ def notify_hub(
             "FACTURAHUB_NOTIFY_MAX_ATTEMPTS": "4",
             "FACTURAHUB_JOBS_POLL_SECONDS": "0.2",
             "FACTURAHUB_JOBS_QUEUE": queue_name,
+            **(settings or {}),
         }
         env.pop("FACTURAHUB_CONFIG", None)
         env.pop("FACTURAHUB_REDIS_URL", None)

@@ -200,3 +200,30 @@ def test_production_refuses_requests_signed_by_test_certificates_106(
         }
         for profile, endpoint in sandbox.items():
             assert _estados(endpoint, profile, signer, face_hub.hub_cert_pem) == (200, "0"), (name, profile)
+
+
+def test_production_push_endpoints_must_be_public_https(production: ProductionHub) -> None:
+    """notificasspp2 in production: https only, and no loopback, private or link-local address
+    (services/destinations.py) unless the operator allows the network; a public address is stored
+    (nothing is called while configuring)."""
+    client = zeep_client(
+        f"{production.process.base_url}/face/notificasspp2?wsdl",
+        production.caller,
+        production.identity.certificate_pem,
+    )
+    refused = {
+        "http://8.8.8.8/push": "debe ser https://",
+        "https://127.0.0.1/push": "127.0.0.1 es una dirección local (loopback) (127.0.0.1)",
+        "https://localhost:8443/push": "localhost es una dirección local (loopback) (127.0.0.1)",
+        "https://169.254.169.254/latest": "169.254.169.254 es una dirección de enlace local",
+        "https://[fd12::1]/push": "fd12::1 es una dirección de red privada",
+    }
+    for url, reason in refused.items():
+        answer = client.service.setNotificacion({"codigo": "3", "estado": "ENABLED", "value": url})
+        assert answer.resultado.codigo == "318", (url, answer.resultado.descripcion)
+        assert reason in answer.resultado.descripcion, (url, answer.resultado.descripcion)
+    assert client.service.getNotificacion({"codigo": "3"}).resultado.codigo == "319"
+    stored = client.service.setNotificacion(
+        {"codigo": "3", "estado": "ENABLED", "value": "https://8.8.8.8/push"}
+    )
+    assert stored.resultado.codigo == "0" and stored.notificacion.value == "https://8.8.8.8/push"

@@ -7,14 +7,17 @@ response). Delivered when the endpoint answers HTTP 200 with ``resultado/codigo`
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+import http.client
+import socket
+import ssl
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from facturahub.errors import FacturahubError
+from facturahub.services.destinations import DestinationPolicy, DestinationRefused
 from facturahub.services.notification_content import FlowStatus, PushStatus
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.wssecurity import sign_envelope
@@ -63,8 +66,12 @@ def _flow(parent: etree._Element, name: str, status: FlowStatus) -> None:
 
 
 class SOAPPusher:
-    def __init__(self, identity: Identity, timeout: float) -> None:
-        self.identity, self.timeout = identity, timeout
+    """Each call resolves the endpoint's host, checks the addresses against the destination policy
+    and connects to the one it checked (TLS still verifies the certificate for the host name);
+    redirects are not followed. No HTTP proxy is used."""
+
+    def __init__(self, identity: Identity, timeout: float, destinations: DestinationPolicy) -> None:
+        self.identity, self.timeout, self.destinations = identity, timeout, destinations
 
     def signed_request(self, status: PushStatus) -> bytes:
         return sign_envelope(
@@ -75,18 +82,56 @@ class SOAPPusher:
         )
 
     def push(self, url: str, status: PushStatus) -> None:
-        request = urllib.request.Request(  # noqa: S310 - the scheme was checked (http/https) when configured
-            url,
-            data=self.signed_request(status),
-            method="POST",
-            headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'},
-        )
+        parts = urlsplit(url)
+        host, secure = parts.hostname or "", parts.scheme == "https"
+        port = parts.port or (443 if secure else 80)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                body = response.read(MAX_RESPONSE + 1)
-        except urllib.error.HTTPError as exc:
-            raise PushFailed(f"HTTP {exc.code} from {url}") from None
+            address = self.destinations.vet(host, port)
+        except DestinationRefused as exc:
+            raise PushFailed(exc.message("en")) from None
+        connection: http.client.HTTPConnection = (
+            _PinnedHTTPS(host, port, str(address), self.timeout)
+            if secure
+            else _PinnedHTTP(host, port, str(address), self.timeout)
+        )
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
+        try:
+            connection.request("POST", path, body=self.signed_request(status), headers=headers)
+            response = connection.getresponse()
+            body = response.read(MAX_RESPONSE + 1)
+        finally:
+            connection.close()
+        if 300 <= response.status < 400:
+            location = response.getheader("Location", "")
+            raise PushFailed(f"HTTP {response.status} from {url}: redirects are not followed ({location})")
+        if response.status >= 400 or response.status < 200:
+            raise PushFailed(f"HTTP {response.status} from {url}")
         check_answer(body)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """HTTP to ``address`` (checked), with ``host`` in the Host header."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to ``address`` (checked); the certificate is verified for ``host`` (SNI too)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
 
 
 def check_answer(body: bytes) -> None:

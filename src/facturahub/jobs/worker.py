@@ -13,6 +13,7 @@ from facturahub.jobs.delivery import Delivery, retry_policy
 from facturahub.jobs.mailer import SMTPMailer
 from facturahub.jobs.push import SOAPPusher
 from facturahub.jobs.queue import Jobs, attach_job_queue
+from facturahub.services.destinations import DestinationPolicy
 from facturahub.services.hub_identity import load_hub_identity
 from facturahub.store.database import Database
 
@@ -25,7 +26,11 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
     jobs.delivery = Delivery(
         database=database,
         mailer=SMTPMailer(settings),
-        pusher=SOAPPusher(load_hub_identity(settings), settings.push_timeout_seconds),
+        pusher=SOAPPusher(
+            load_hub_identity(settings),
+            settings.push_timeout_seconds,
+            DestinationPolicy.from_settings(settings),
+        ),
         policy=retry_policy(settings),
         language=settings.language,
         sender=settings.smtp_from,

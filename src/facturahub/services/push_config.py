@@ -19,6 +19,7 @@ from facturahub.errors import InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services import notification_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.services.actors import Actor
+from facturahub.services.destinations import DestinationPolicy
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.notifications import forget_push_endpoints
 from facturahub.store.models import PushEndpoint
@@ -69,6 +70,7 @@ def set_notification(
     *,
     now: datetime,
     production: bool,
+    destinations: DestinationPolicy,
 ) -> PushSetting:
     """Create or update the caller platform's configuration of ``code``; returns what is stored."""
     kind = _type(code)
@@ -82,7 +84,7 @@ def set_notification(
         )
     )
     if url:
-        check_url(url, production=production)
+        check_url(url, production=production, destinations=destinations)
     elif wanted == ENABLED or row is None:
         raise InvalidInput("push.url_required")
     if row is None:
@@ -117,14 +119,21 @@ def get_notification(session: Session, caller: CallerIdentity, code: str | None)
     return _setting(kind, row)
 
 
-def check_url(url: str, *, production: bool) -> None:
+def check_url(url: str, *, production: bool, destinations: DestinationPolicy) -> None:
+    """Length, scheme and host; https in production; and the destination rule: a literal address,
+    or a name that resolves only to addresses the hub may not call, is refused now."""
     if len(url) > MAX_URL:
         raise InvalidInput("push.url_too_long", length=len(url), limit=MAX_URL)
     parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidInput("push.url_invalid", url=url) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("push.url_invalid", url=url)
     if production and parts.scheme != "https":
         raise InvalidInput("push.url_https_required", url=url)
+    destinations.check_configured(parts.hostname, port)
 
 
 def _setting(kind: NotificationType, row: PushEndpoint) -> PushSetting:

@@ -18,6 +18,7 @@ from lxml import etree
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError
 from facturahub.services import push_config
+from facturahub.services.destinations import REFUSED_KINDS, DestinationPolicy
 from facturahub.soap import envelope as env
 from facturahub.soap import face_codes
 from facturahub.soap.face_suppliers import face_policy
@@ -37,6 +38,7 @@ _RESULT_CODES = {
     "push.url_invalid": "318",
     "push.url_https_required": "318",
     "push.url_too_long": "318",
+    **{f"destination.{kind}": "318" for kind in REFUSED_KINDS},  # a non-public endpoint address
     "push.not_configured": "319",
 }
 
@@ -74,6 +76,7 @@ def set_notificacion(call: Call, operation: etree._Element) -> Outcome:
         env.text(request, "value"),
         now=call.now,
         production=call.settings.is_production,
+        destinations=DestinationPolicy.from_settings(call.settings),
     )
     return Outcome([_notificacion(setting)])
 
