@@ -102,7 +102,19 @@ def test_s2_the_same_envelope_twice_is_a_replay(face_hub: FaceHub) -> None:
     first = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
     assert first.status == 200 and first.result()[0] == "0"
     message = _fault(face_hub, body, "100")
-    assert "ya se recibió" in message
+    assert "ya se recibió" in message and "Timestamp" not in message
+
+
+def test_s2_a_repeated_body_only_request_is_a_replay_that_says_how_to_avoid_it(face_hub: FaceHub) -> None:
+    """FACe accepts Body-only signatures, which RSA PKCS#1 v1.5 makes deterministic: the same query
+    sent twice is the same signature. It stays refused, and the Fault says what to do."""
+    body = handbuilt_request(  # its SignedInfo differs from the interop variant's below (c14n)
+        fixture_identity(face_hub.supplier), created=datetime.now(UTC), timestamp=None, c14n=C14N_10
+    )
+    first = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert first.status == 200 and first.result()[0] == "303", first.fault_string
+    message = _fault(face_hub, body, "100")
+    assert "ya se recibió" in message and "incluya y firme un Timestamp" in message, message
 
 
 def test_s2_a_request_refused_with_a_business_error_is_still_consumed(face_hub: FaceHub) -> None:

@@ -354,6 +354,14 @@ register_messages(
             "es": "Esta petición firmada ya se recibió (reenvío rechazado hasta {seen_until})",
             "en": "This signed request was already received (replay refused until {seen_until})",
         },
+        "wss.replay_untimed": {
+            "es": "Esta petición firmada ya se recibió (reenvío rechazado hasta {seen_until}). No "
+            "firma un wsu:Timestamp, y sin él la misma petición lleva siempre la misma firma: para "
+            "repetir una consulta, incluya y firme un Timestamp",
+            "en": "This signed request was already received (replay refused until {seen_until}). It "
+            "signs no wsu:Timestamp, and without one the same request always carries the same "
+            "signature: to repeat a query, include and sign a Timestamp",
+        },
     }
 )
 

@@ -135,7 +135,13 @@ class Pipeline:
             name, handler = self._operation(verified.operation)
             prepared, refusal = self._prepare(name, verified.operation, caller, now)
             with self.hub.database.unit_of_work() as session:
-                replay.remember_signature(session, verified.replay_key, verified.replay_expires, now)
+                replay.remember_signature(
+                    session,
+                    verified.replay_key,
+                    verified.replay_expires,
+                    now,
+                    timestamped=verified.timestamp_signed,
+                )
                 call = Call(
                     session=session,
                     blobs=self.hub.blobs,
@@ -169,7 +175,7 @@ class Pipeline:
             raise resolver.deferred
         if resolver.caller is None:  # pragma: no cover - verify_request always resolves
             raise SecurityError("wss.key_unresolvable", reference="?")
-        replay.refuse_seen(session, verified.replay_key, now)
+        replay.refuse_seen(session, verified.replay_key, now, timestamped=verified.timestamp_signed)
         return verified, resolver.caller
 
     def _operation(self, element: etree._Element) -> tuple[str, Handler]:
