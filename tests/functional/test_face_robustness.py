@@ -24,6 +24,8 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +37,15 @@ from sqlalchemy import select as sql_select
 from tests.conftest import BACKENDS
 from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, signed
 from tests.functional.hub_process import HubProcess, own_hub
-from tests.functional.soap_client import face_payload, send_invoice, verify_response, zeep_client, zeep_signed
+from tests.functional.soap_client import (
+    SOAP,
+    face_payload,
+    post,
+    send_invoice,
+    verify_response,
+    zeep_client,
+    zeep_signed,
+)
 
 from facturahub.signatures.certgen import Identity
 from facturahub.store.models import Invoice, RegistryCounter
@@ -322,3 +332,76 @@ def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     assert _registered(face_hub, number, wait=0) == [accepted.factura.numeroRegistro]
     assert (shard / digest).read_bytes() == document
+
+
+_FAILING_TRIGGERS = {
+    "sqlite": (
+        [
+            "CREATE TRIGGER simulated_failure BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'simulated: disk I/O error'); END"
+        ],
+        ["DROP TRIGGER simulated_failure"],
+    ),
+    "postgres": (
+        [
+            "CREATE FUNCTION simulated_failure() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'simulated: disk I/O error'; END $$",
+            "CREATE TRIGGER simulated_failure BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION simulated_failure()",
+        ],
+        ["DROP TRIGGER simulated_failure ON {table}", "DROP FUNCTION simulated_failure()"],
+    ),
+}
+
+
+@contextmanager
+def _failing_inserts(face_hub: FaceHub, table: str) -> Iterator[None]:
+    """The database refuses every insert into ``table`` (a trigger raising, as a full or broken
+    disk would make it fail), until the block ends."""
+    create, drop = _FAILING_TRIGGERS["sqlite" if face_hub.backend == "sqlite" else "postgres"]
+    engine = create_engine(face_hub.env["FACTURAHUB_DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            for statement in create:
+                connection.exec_driver_sql(statement.format(table=table))
+        yield
+    finally:
+        with engine.begin() as connection:
+            for statement in drop:
+                connection.exec_driver_sql(statement.format(table=table))
+        engine.dispose()
+
+
+def test_a_database_that_cannot_save_the_invoice_is_402_and_the_resend_works(face_hub: FaceHub) -> None:
+    """The write fails in the database (not the blob store): FACe's 402 with the database's own
+    words and what to do, nothing registered; the same document is registered once it works. Any
+    other request whose write fails gets a Server Fault (001) saying the same, not an anonymous
+    internal error."""
+    xml, number = invoice_variant()
+    document = signed(xml, face_hub.supplier)
+    client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
+    with _failing_inserts(face_hub, "invoices"):
+        refused = send_invoice(client, document)
+    assert refused.resultado.codigo == "402", refused.resultado.descripcion
+    description = refused.resultado.descripcion
+    assert description.startswith("No se pudo guardar la factura: La base de datos no pudo guardar"), (
+        description
+    )
+    assert "simulated: disk I/O error" in description and "vuelva a enviarla" in description, description
+    assert "INSERT" not in description  # the statement stays in the log
+    assert refused.factura is None and _registered(face_hub, number, wait=0) == []
+
+    with _failing_inserts(face_hub, "seen_signatures"):  # every request's write phase
+        answer = post(
+            face_hub.endpoint,
+            zeep_signed(face_payload("consultarEstados"), face_hub.supplier),
+            face_hub.hub_cert_pem,
+        )
+    assert answer.status == 500 and answer.fault_code == "001", answer.fault_string
+    assert answer.root.findtext(f".//{{{SOAP}}}Fault/faultcode", "").endswith("Server")
+    assert "La base de datos del servicio no está disponible" in answer.fault_string
+    assert "simulated: disk I/O error" in answer.fault_string
+
+    accepted = send_invoice(client, document)
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
+    assert _registered(face_hub, number, wait=0) == [accepted.factura.numeroRegistro]

@@ -277,6 +277,12 @@ register_messages(
             "es": "El almacén de documentos no pudo guardar la factura o sus anexos ({reason}): no se ha registrado nada, vuelva a enviarla más tarde",
             "en": "The document store could not save the invoice or its attachments ({reason}): nothing was registered, send it again later",
         },
+        "intake.database_failed": {
+            "es": "La base de datos no pudo guardar la factura ({reason}): vuelva a enviarla más tarde; "
+            "si hubiera llegado a registrarse, la respuesta será 415 con su número de registro",
+            "en": "The database could not save the invoice ({reason}): send it again later; had it "
+            "been registered after all, the answer is 415 with its registry number",
+        },
         "intake.certificate_blocked": {
             "es": "La factura está firmada con un certificado que está en la lista de bloqueo ({subject}, SHA-256 {sha256}) desde {since}: {reason}",
             "en": "The invoice is signed with a certificate on the blocklist ({subject}, SHA-256 {sha256}) since {since}: {reason}",

@@ -102,6 +102,7 @@ _FAULT_CODES: dict[str, str] = {
     "soap.content_type": GENERIC,
     "soap.operation_unknown": GENERIC,
     "soap.internal_error": GENERIC,
+    "store.unavailable": GENERIC,
 }
 
 # Business errors: answered in ``resultado``.
@@ -122,6 +123,7 @@ _RESULT_CODES: dict[str, str] = {
     "intake.test_certificate": "442",
     "intake.certificate_blocked": "442",
     "intake.storage_failed": "402",
+    "intake.database_failed": "402",
     "intake.certificate_expired_at_signing": "428",
     # the signing certificate's chain against the trust store (signatures/trust.py)
     "xades.chain_untrusted_root": "428",

@@ -30,6 +30,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Error interno del servicio; indique el código de seguimiento {tracking_id}",
         "en": "Internal service error; quote tracking code {tracking_id}",
     },
+    "store.unavailable": {
+        "es": "La base de datos del servicio no está disponible o no pudo guardar el cambio ({reason}): "
+        "no se ha hecho nada, vuelva a intentarlo más tarde (código de seguimiento {tracking_id})",
+        "en": "The service's database is unavailable or could not save the change ({reason}): nothing "
+        "was done, try again later (tracking code {tracking_id})",
+    },
 }
 
 register_messages(MESSAGES)

@@ -25,10 +25,11 @@ from typing import Protocol
 
 from cryptography import x509
 from lxml import etree
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from facturahub.config import Settings
-from facturahub.errors import FacturahubError, SecurityError
+from facturahub.errors import FacturahubError, SecurityError, StorageUnavailable
 from facturahub.services import replay
 from facturahub.services.certificates import find_by_issuer_serial
 from facturahub.services.lookup import CallerIdentity, identify_caller
@@ -48,6 +49,14 @@ from facturahub.store.blobs import BlobStore
 from facturahub.store.database import Database
 
 log = logging.getLogger("facturahub.soap")
+
+SERVER_FAULTS = frozenset({"soap.internal_error", "store.unavailable"})  # faultcode Server, not Client
+
+
+def _driver_message(error: DBAPIError) -> str:
+    """The database's own words (first line), without the statement or its parameters."""
+    lines = str(error.orig).strip().splitlines()
+    return (lines[0] if lines else type(error.orig).__name__)[:300]
 
 
 class HubParts(Protocol):
@@ -129,6 +138,8 @@ class Pipeline:
             root = parse_envelope(data, max_bytes=self.hub.settings.max_request_bytes)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
+        name: str | None = None
+        prepared: object = None
         try:
             with self.hub.database.reading() as session:
                 verified, caller = self._verify(session, root, now)
@@ -155,6 +166,8 @@ class Pipeline:
                 response = self._run(call, name, handler, verified.operation, refusal)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
+        except DBAPIError as error:
+            return self._database_failed(error, name, prepared is not None, tracking_id)
         except Exception:
             log.exception("soap request failed", extra={"tracking_id": tracking_id})
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
@@ -177,6 +190,27 @@ class Pipeline:
             raise SecurityError("wss.key_unresolvable", reference="?")
         replay.refuse_seen(session, verified.replay_key, now, timestamped=verified.timestamp_signed)
         return verified, resolver.caller
+
+    def _database_failed(
+        self, error: DBAPIError, name: str | None, registering: bool, tracking_id: str
+    ) -> Answer:
+        """The database refused or lost a statement (down, disk full, read-only…): the unit of work
+        was rolled back. An invoice being registered gets its profile's "cannot save" result (FACe
+        402), which says to send it again (a registration whose commit did reach the disk is then
+        answered 415 with its number); anything else a Server fault. The driver's own message is
+        the reason; the statement stays in the log."""
+        log.error(
+            "soap %s: the database failed",
+            name or "request",
+            exc_info=True,
+            extra={"tracking_id": tracking_id},
+        )
+        reason = _driver_message(error)
+        if name is None or not registering:
+            failure = StorageUnavailable("store.unavailable", reason=reason, tracking_id=tracking_id)
+            return self.fault(failure, tracking_id)
+        failure = StorageUnavailable("intake.database_failed", reason=reason)
+        return Answer(200, self.sign(self.business_error(name, failure, tracking_id)), tracking_id)
 
     def _operation(self, element: etree._Element) -> tuple[str, Handler]:
         operation = etree.QName(element)
@@ -247,7 +281,7 @@ class Pipeline:
 
     def fault(self, error: FacturahubError, tracking_id: str, status: int = 500) -> Answer:
         result = self.profile.errors.fault(error, self.language)
-        side = "Server" if error.key == "soap.internal_error" else "Client"
+        side = "Server" if error.key in SERVER_FAULTS else "Client"
         log.info("soap fault %s: %s", result.code, error.key, extra={"tracking_id": tracking_id})
         fault = env.fault_envelope(side, f"{tracking_id} - {result.code} - {result.description}")
         return Answer(status, self.sign(fault), tracking_id)
