@@ -70,9 +70,11 @@ def set_notification(
     *,
     now: datetime,
     production: bool,
-    destinations: DestinationPolicy,
+    destinations: DestinationPolicy | None,
 ) -> PushSetting:
-    """Create or update the caller platform's configuration of ``code``; returns what is stored."""
+    """Create or update the caller platform's configuration of ``code``; returns what is stored.
+    ``destinations``: the rule for the URL's addresses; ``None`` when the caller has applied it
+    already with :func:`check_destination`, before its transaction (it resolves names)."""
     kind = _type(code)
     wanted = (state or "").strip().upper()
     if wanted not in (ENABLED, DISABLED):
@@ -84,7 +86,9 @@ def set_notification(
         )
     )
     if url:
-        check_url(url, production=production, destinations=destinations)
+        check_url(url, production=production)
+        if destinations is not None:
+            check_destination(url, destinations)
     elif wanted == ENABLED or row is None:
         raise InvalidInput("push.url_required")
     if row is None:
@@ -119,21 +123,28 @@ def get_notification(session: Session, caller: CallerIdentity, code: str | None)
     return _setting(kind, row)
 
 
-def check_url(url: str, *, production: bool, destinations: DestinationPolicy) -> None:
-    """Length, scheme and host; https in production; and the destination rule: a literal address,
-    or a name that resolves only to addresses the hub may not call, is refused now."""
+def check_url(url: str, *, production: bool) -> None:
+    """Length, scheme, host and port; https in production."""
     if len(url) > MAX_URL:
         raise InvalidInput("push.url_too_long", length=len(url), limit=MAX_URL)
     parts = urlsplit(url)
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
         raise InvalidInput("push.url_invalid", url=url) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("push.url_invalid", url=url)
     if production and parts.scheme != "https":
         raise InvalidInput("push.url_https_required", url=url)
-    destinations.check_configured(parts.hostname, port)
+
+
+def check_destination(url: str, destinations: DestinationPolicy) -> None:
+    """The destination rule (services/destinations.py) for a URL :func:`check_url` accepted: a
+    literal address, or a name that now resolves only to addresses the hub may not call, is
+    refused. Resolving a name may take a while: call it outside any transaction."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    destinations.check_configured(parts.hostname or "", port)
 
 
 def _setting(kind: NotificationType, row: PushEndpoint) -> PushSetting:

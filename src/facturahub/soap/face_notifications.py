@@ -22,7 +22,7 @@ from facturahub.services.destinations import REFUSED_KINDS, DestinationPolicy
 from facturahub.soap import envelope as env
 from facturahub.soap import face_codes
 from facturahub.soap.face_suppliers import face_policy
-from facturahub.soap.profile import Call, Handler, Outcome, Profile, Result
+from facturahub.soap.profile import Call, Handler, Outcome, Preparation, Profile, Result
 from facturahub.soap.wsdl.notificasspp2 import NAMESPACE, notificasspp2_wsdl
 
 PATH = "/face/notificasspp2"
@@ -76,9 +76,18 @@ def set_notificacion(call: Call, operation: etree._Element) -> Outcome:
         env.text(request, "value"),
         now=call.now,
         production=call.settings.is_production,
-        destinations=DestinationPolicy.from_settings(call.settings),
+        destinations=None,  # applied by prepare_set_notificacion, before the transaction
     )
     return Outcome([_notificacion(setting)])
+
+
+def prepare_set_notificacion(preparation: Preparation, operation: etree._Element) -> None:
+    """Before the write transaction (no lock held while a name resolves): the URL's checks and the
+    destination rule; a refusal is answered 318 by the write phase."""
+    url = (env.text(env.child(operation, "notificacion"), "value") or "").strip()
+    if url:
+        push_config.check_url(url, production=preparation.settings.is_production)
+        push_config.check_destination(url, DestinationPolicy.from_settings(preparation.settings))
 
 
 def get_notificacion(call: Call, operation: etree._Element) -> Outcome:
@@ -127,4 +136,5 @@ FACE_NOTIFICATIONS = Profile(
     errors=NotificationErrors(),
     wsdl=notificasspp2_wsdl,
     policy=face_policy,
+    preparers={"setNotificacion": prepare_set_notificacion},
 )

@@ -32,6 +32,7 @@ from facturahub.config import Settings
 from facturahub.errors import FacturahubError, SecurityError, StorageUnavailable
 from facturahub.services import replay
 from facturahub.services.certificates import find_by_issuer_serial
+from facturahub.services.intake import PreparedInvoice
 from facturahub.services.lookup import CallerIdentity, identify_caller
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.wssecurity import (
@@ -167,7 +168,8 @@ class Pipeline:
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         except DBAPIError as error:
-            return self._database_failed(error, name, prepared is not None, tracking_id)
+            registering = isinstance(prepared, PreparedInvoice)
+            return self._database_failed(error, name, registering, tracking_id)
         except Exception:
             log.exception("soap request failed", extra={"tracking_id": tracking_id})
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
