@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from facturahub.errors import FacturahubError
-from facturahub.services.destinations import DestinationPolicy, DestinationRefused
+from facturahub.services.destinations import DestinationPolicy, DestinationRefused, host_and_port
 from facturahub.services.notification_content import FlowStatus, PushStatus
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.wssecurity import sign_envelope
@@ -83,8 +83,8 @@ class SOAPPusher:
 
     def push(self, url: str, status: PushStatus) -> None:
         parts = urlsplit(url)
-        host, secure = parts.hostname or "", parts.scheme == "https"
-        port = parts.port or (443 if secure else 80)
+        host, port = host_and_port(url)
+        secure = parts.scheme == "https"
         try:
             address = self.destinations.vet(host, port)
         except DestinationRefused as exc:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from facturahub.config import Settings, parse_networks
 from facturahub.errors import InvalidInput
@@ -104,6 +104,12 @@ class DestinationPolicy:
         return DestinationRefused(f"destination.{self.refusal(address)}", host=host, address=_shown(address))
 
 
+def host_and_port(url: str) -> tuple[str, int]:
+    """The host an http(s) URL names and its port (the scheme's default when it gives none)."""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """The addresses ``host`` resolves to (a literal address resolves to itself), in the
     resolver's order, without duplicates; empty when it does not resolve."""
@@ -114,7 +120,8 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return []
-    return _unique(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found)
+    addresses = (ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found)
+    return list(dict.fromkeys(addresses))  # in order, without duplicates
 
 
 def _literal(host: str) -> IPAddress | None:
@@ -122,10 +129,6 @@ def _literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-
-
-def _unique(addresses: Iterable[IPAddress]) -> list[IPAddress]:
-    return list(dict.fromkeys(addresses))
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:

@@ -19,7 +19,7 @@ from facturahub.errors import InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services import notification_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.services.actors import Actor
-from facturahub.services.destinations import DestinationPolicy
+from facturahub.services.destinations import DestinationPolicy, host_and_port
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.notifications import forget_push_endpoints
 from facturahub.store.models import PushEndpoint
@@ -70,11 +70,10 @@ def set_notification(
     *,
     now: datetime,
     production: bool,
-    destinations: DestinationPolicy | None,
 ) -> PushSetting:
     """Create or update the caller platform's configuration of ``code``; returns what is stored.
-    ``destinations``: the rule for the URL's addresses; ``None`` when the caller has applied it
-    already with :func:`check_destination`, before its transaction (it resolves names)."""
+    The caller applies :func:`check_destination` first, outside its transaction (it resolves
+    names); every delivery applies the rule again."""
     kind = _type(code)
     wanted = (state or "").strip().upper()
     if wanted not in (ENABLED, DISABLED):
@@ -87,8 +86,6 @@ def set_notification(
     )
     if url:
         check_url(url, production=production)
-        if destinations is not None:
-            check_destination(url, destinations)
     elif wanted == ENABLED or row is None:
         raise InvalidInput("push.url_required")
     if row is None:
@@ -142,9 +139,7 @@ def check_destination(url: str, destinations: DestinationPolicy) -> None:
     """The destination rule (services/destinations.py) for a URL :func:`check_url` accepted: a
     literal address, or a name that now resolves only to addresses the hub may not call, is
     refused. Resolving a name may take a while: call it outside any transaction."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    destinations.check_configured(parts.hostname or "", port)
+    destinations.check_configured(*host_and_port(url))
 
 
 def _setting(kind: NotificationType, row: PushEndpoint) -> PushSetting:

@@ -76,8 +76,7 @@ def set_notificacion(call: Call, operation: etree._Element) -> Outcome:
         env.text(request, "value"),
         now=call.now,
         production=call.settings.is_production,
-        destinations=None,  # applied by prepare_set_notificacion, before the transaction
-    )
+    )  # the destination rule: prepare_set_notificacion, before the transaction
     return Outcome([_notificacion(setting)])
 
 
