@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from facturahub.domain import local_time
 from facturahub.errors import ConfigurationError
 from facturahub.i18n import register_messages
 
@@ -57,6 +59,11 @@ class Settings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = Field(default=None, description="base URL used in WSDLs; default from host/port")
     language: str = "es"
+    time_zone: str = Field(
+        default=local_time.DEFAULT_TIME_ZONE,
+        description="IANA zone of the wire's dates and of the registry numbers' year "
+        "(FACe: Europe/Madrid; e.g. Atlantic/Canary, Europe/Lisbon)",
+    )
     # The hub's own signing identity (signs every SOAP response). In sandbox mode it is generated
     # on first run in <data_dir>/hub; in production it must be configured.
     hub_cert_file: Path | None = None
@@ -119,6 +126,17 @@ class Settings(BaseModel):
     def _networks(cls, value: str) -> str:
         parse_networks(value)  # a ValueError names the entry
         return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        local_time.time_zone(value)  # a ValueError names the zone
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The administration's local time zone (ZoneInfo keeps one instance per name)."""
+        return local_time.time_zone(self.time_zone)
 
     @property
     def effective_push_private_destinations(self) -> bool:

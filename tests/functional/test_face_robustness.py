@@ -47,6 +47,7 @@ from tests.functional.soap_client import (
     zeep_signed,
 )
 
+from facturahub.domain.local_time import local_year
 from facturahub.signatures.certgen import Identity
 from facturahub.store.models import Invoice, RegistryCounter
 
@@ -193,7 +194,7 @@ def _check_registry(hub: HubProcess, deliveries: list[Delivery]) -> None:
         assert blobs.get(digest) == delivery.document  # byte-identical, read back from the blob store
     sequences = sorted(int(number[4:]) for number in numbers)
     assert sequences == list(range(1, len(numbers) + 1)), "registry numbers have a gap or a repeat"
-    assert counters == {datetime.now(UTC).year: len(numbers)}
+    assert counters == {local_year(datetime.now(UTC)): len(numbers)}
 
 
 # --- D2 -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from facturahub.domain.local_time import local_year, time_zone
 from facturahub.errors import FacturahubError
 from facturahub.services.intake import IntakePolicy, RegisteredInvoice, Submission, submit_invoice
 from facturahub.signatures.xades_sign import sign_invoice
@@ -24,7 +25,9 @@ def signer(shared_data: Path):  # type: ignore[no-untyped-def]
     return certificate, key
 
 
-def _submit(database: Database, sandbox, data: bytes, **policy) -> RegisteredInvoice:  # type: ignore[no-untyped-def]
+def _submit(
+    database: Database, sandbox, data: bytes, now: datetime | None = None, **policy
+) -> RegisteredInvoice:  # type: ignore[no-untyped-def]
     caller, blobs = sandbox
     schema = Path(__file__).resolve().parents[3] / "shared" / "data" / "facturae" / "xsd"
     with database.unit_of_work() as session:
@@ -34,6 +37,7 @@ def _submit(database: Database, sandbox, data: bytes, **policy) -> RegisteredInv
             caller,
             Submission(data, "f.xsig", "application/xml", "a@b.es"),
             IntakePolicy(schema_dir=schema, **policy),
+            now,
         )
         return invoice
 
@@ -47,7 +51,7 @@ def _key(call) -> FacturahubError:  # type: ignore[no-untyped-def]
 def test_face_official_test_invoice_is_registered_to_p00000010(database, sandbox, shared_data) -> None:  # type: ignore[no-untyped-def]
     data = (shared_data / "facturae" / "samples" / "factura-prueba-v1-2-0.xsig").read_bytes()
     invoice = _submit(database, sandbox, data)
-    assert invoice.registry_number == f"{datetime.now(UTC).year}00000001"
+    assert invoice.registry_number == f"{local_year(invoice.received_at)}00000001"
     assert (invoice.office_code, invoice.managing_body_code, invoice.processing_unit_code) == (
         "P00000010",
     ) * 3
@@ -130,3 +134,28 @@ def test_concurrent_submissions_get_distinct_gapless_numbers(database, sandbox, 
     assert not errors, errors
     sequence = sorted(int(n[4:]) for n in numbers)
     assert sequence == list(range(1, 13))
+
+
+def test_registry_numbers_take_the_year_of_the_administrations_time_zone(
+    database, sandbox, shared_data, signer
+) -> None:  # type: ignore[no-untyped-def]
+    """New Year's Eve at 23:30 UTC is already 00:30 on 1 January in Madrid (the default zone), and
+    still 23:30 on 31 December in the Canary Islands: the number's year is the one its
+    fechaRecepcion shows, and each year's sequence starts at 1."""
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+
+    def document(tag: str) -> bytes:
+        return sign_invoice(template.replace(b"<InvoiceNumber>", f"<InvoiceNumber>Y{tag}-".encode()), *signer)
+
+    eve = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    madrid = _submit(database, sandbox, document("1"), now=eve)
+    before_midnight = _submit(
+        database, sandbox, document("2"), now=datetime(2026, 12, 31, 22, 59, tzinfo=UTC)
+    )
+    canary = _submit(database, sandbox, document("3"), now=eve, zone=time_zone("Atlantic/Canary"))
+    assert (madrid.registry_number, before_midnight.registry_number, canary.registry_number) == (
+        "202700000001",
+        "202600000001",
+        "202600000002",
+    )
+    assert madrid.received_at == canary.received_at == eve  # stored as the same instant, in UTC

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 
 from facturahub.config import load_settings
+from facturahub.domain.local_time import time_zone
 from facturahub.jobs.queue import Jobs, attach_job_queue
 from facturahub.services import lookup, notifications
 from facturahub.services.actors import Actor
@@ -165,6 +166,7 @@ def test_mail_and_push_content(database: Database, world: dict[str, Any], shared
     with database.unit_of_work() as session:
         english = render_mail(session, second, "en")
         spanish = render_mail(session, first, "es")
+        canary = render_mail(session, second, "en", time_zone("Atlantic/Canary"))
         registration = push_status(session, first)
         cancellation = push_status(session, second)
     number = invoice.registry_number
@@ -174,8 +176,9 @@ def test_mail_and_push_content(database: Database, world: dict[str, Any], shared
     )
     assert (
         "Reason or comment: Duplicada" in english.text
-        and "Date of the change: 2026-07-01 12:00:00" in english.text
+        and "Date of the change: 2026-07-01 12:00:00" in english.text  # Madrid (CEST) by default
     )
+    assert "Date of the change: 2026-07-01 11:00:00" in canary.text  # the operator's zone (WEST)
     assert spanish.subject.startswith(
         f"Factura serie {invoice.series} número {invoice.number}: nuevo estado 1200"
     )

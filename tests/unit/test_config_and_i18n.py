@@ -33,12 +33,23 @@ def test_defaults_then_file_then_environment(tmp_path: Path) -> None:
     assert (env.port, env.host, env.mode) == (9100, "0.0.0.0", Mode.PRODUCTION)
 
 
+def test_the_time_zone_is_madrid_unless_configured() -> None:
+    assert load_settings(environ={}).zone.key == "Europe/Madrid"
+    assert load_settings(environ={"FACTURAHUB_TIME_ZONE": "Atlantic/Canary"}).zone.key == "Atlantic/Canary"
+
+
 @pytest.mark.parametrize(
     ("environ", "key", "fragment"),
     [
         ({"FACTURAHUB_PORT": "eighty"}, "config.invalid", "port"),
         ({"FACTURAHUB_MODE": "staging"}, "config.invalid", "mode"),
         ({"FACTURAHUB_CONFIG": "/nonexistent/hub.toml"}, "config.file_missing", "/nonexistent/hub.toml"),
+        (
+            {"FACTURAHUB_TIME_ZONE": "Europe/Madird"},
+            "config.invalid",
+            "'Europe/Madird' is not an IANA time zone",
+        ),
+        ({"FACTURAHUB_TIME_ZONE": "+01:00"}, "config.invalid", "time_zone"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragment: str) -> None:

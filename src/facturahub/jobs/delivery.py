@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from facturahub.config import Settings
+from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.jobs.mailer import Mailer
 from facturahub.jobs.push import Pusher
 from facturahub.services import notifications
@@ -42,6 +43,7 @@ class Delivery:
     policy: notifications.RetryPolicy
     language: str
     sender: str
+    zone: tzinfo = DEFAULT_ZONE
 
     def attempt(self, notification_id: int) -> datetime | None:
         """Deliver if due and pending; returns when to try again after a failure (else ``None``)."""
@@ -53,7 +55,7 @@ class Delivery:
                 return None
             channel, target = row.channel, row.target
             if channel == notifications.MAIL:
-                content = render_mail(session, row, self.language)
+                content = render_mail(session, row, self.language, self.zone)
             else:
                 content = push_status(session, row)
         try:

@@ -34,6 +34,7 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
         policy=retry_policy(settings),
         language=settings.language,
         sender=settings.smtp_from,
+        zone=settings.zone,
     )
     return jobs
 

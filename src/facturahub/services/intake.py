@@ -15,7 +15,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
+from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.domain.registry import is_test_certificate, normalise_email
 from facturahub.errors import Conflict, InvalidInput, StorageUnavailable
 from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
@@ -102,6 +103,7 @@ class IntakePolicy:
     sanitise_attachment_names: bool = False
     attachment_mimes: frozenset[str] = field(default=FACE_ATTACHMENT_MIMES)
     trust_store: TrustStore | None = None  # when set, the signing certificate's chain must reach it
+    zone: tzinfo = DEFAULT_ZONE  # the registry number's year is the local one
 
 
 def decode_base64(text: str | bytes | None, what: str) -> bytes:
@@ -227,7 +229,7 @@ def register_invoice(
     invoice_data = document.invoice
     registered = RegisteredInvoice(
         id=0,
-        registry_number=allocate_registry_number(session, moment),
+        registry_number=allocate_registry_number(session, moment, policy.zone),
         platform_id=caller.platform_id,
         issuer_tax_id=document.duplicate_key.issuer_tax_id,
         series=invoice_data.series or "",

@@ -5,19 +5,17 @@ status change that caused it — a late or repeated delivery still describes tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
 from facturahub.domain.lifecycle import Flow
+from facturahub.domain.local_time import DEFAULT_ZONE, wire_time
 from facturahub.i18n import translate
 from facturahub.services import notification_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.store.models import Invoice, InvoiceEvent, Notification
-
-MADRID = ZoneInfo("Europe/Madrid")
 
 
 @dataclass(frozen=True)
@@ -41,17 +39,15 @@ class PushStatus:
     cancellation: FlowStatus
 
 
-def face_time(moment: datetime) -> str:
-    return moment.astimezone(MADRID).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def invoice_label(invoice: Invoice, language: str | None) -> str:
     if invoice.series:
         return translate("mail.status.invoice", language, series=invoice.series, number=invoice.number)
     return translate("mail.status.invoice_no_series", language, number=invoice.number)
 
 
-def render_mail(session: Session, notification: Notification, language: str | None) -> Mail:
+def render_mail(
+    session: Session, notification: Notification, language: str | None, zone: tzinfo = DEFAULT_ZONE
+) -> Mail:
     invoice = session.get_one(Invoice, notification.invoice_id)
     event = session.get_one(InvoiceEvent, notification.event_id)
     status = lifecycle.STATUSES.get(event.code)
@@ -69,7 +65,7 @@ def render_mail(session: Session, notification: Notification, language: str | No
     ]
     if status is not None:
         lines.append(line("mail.status.description", description=status.description))
-    lines.append(line("mail.status.at", at=face_time(event.at)))
+    lines.append(line("mail.status.at", at=wire_time(event.at, zone)))
     if event.reason:
         lines.append(line("mail.status.reason", reason=event.reason))
     lines += [

@@ -1,13 +1,15 @@
-"""Registry numbers: ``YYYY`` + an 8-digit sequence per year, allocated by the database inside the
+"""Registry numbers: ``YYYY`` (the year in the administration's time zone) + an 8-digit sequence
+per year, allocated by the database inside the
 registering transaction (an upsert on a per-year counter row): unique, gapless, never reused."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from facturahub.domain.local_time import DEFAULT_ZONE, local_year
 from facturahub.store.models import RegistryCounter
 from facturahub.store.statements import PerDialect
 
@@ -24,7 +26,8 @@ def _next_in_year(insert: Any) -> Any:
 _NEXT_IN_YEAR = PerDialect(_next_in_year)
 
 
-def allocate_registry_number(session: Session, moment: datetime) -> str:
-    year = moment.year
+def allocate_registry_number(session: Session, moment: datetime, zone: tzinfo = DEFAULT_ZONE) -> str:
+    """The next number of the year ``moment`` falls in, in ``zone`` (as its ``fechaRecepcion`` shows)."""
+    year = local_year(moment, zone)
     sequence = session.connection().execute(_NEXT_IN_YEAR(session), {"year": year}).scalar_one()
     return f"{year:04d}{sequence:08d}"

@@ -28,8 +28,9 @@ Choices, with the eFACT texts behind them (``ws-proveedores-SOAP.md`` §5 and th
 * ``DeptCode`` (index) and ``Buyer/Dept`` (feedback) are the buyer's DIR3 *unidad tramitadora*
   (Facturae centre role 03), the department that processes the invoice. We do not keep the seller's
   centres, so the supplier's ``DeptCode`` is empty, as in eFACT's own example.
-* Times are rendered in Europe/Madrid with their offset (``2021-03-08T12:22:00+01:00``, valid
-  ``xs:dateTime``); dates (``DocProcessingDate``) are the Madrid calendar date.
+* Times are rendered in the administration's zone (``FACTURAHUB_TIME_ZONE``, Europe/Madrid by
+  default) with their offset (``2021-03-08T12:22:00+01:00``, valid ``xs:dateTime``); dates
+  (``DocProcessingDate``) are that zone's calendar date.
 """
 
 from __future__ import annotations
@@ -40,13 +41,12 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from facturahub.domain import lifecycle
+from facturahub.domain.local_time import DEFAULT_ZONE
 
-MADRID = ZoneInfo("Europe/Madrid")
 DOC_TYPE_STATUS = "003"
 
 # Our processing codes → (eFACT status name, public StatusCode allowed by the XSD).
@@ -117,11 +117,11 @@ def feedback_reason(feedback: StatusFeedback) -> tuple[str, str] | None:
     return (feedback.code, text) if text else None
 
 
-def xml_datetime(moment: datetime, zone: tzinfo = MADRID) -> str:
+def xml_datetime(moment: datetime, zone: tzinfo = DEFAULT_ZONE) -> str:
     return moment.astimezone(zone).replace(microsecond=0).isoformat()
 
 
-def xml_date(moment: datetime, zone: tzinfo = MADRID) -> str:
+def xml_date(moment: datetime, zone: tzinfo = DEFAULT_ZONE) -> str:
     return moment.astimezone(zone).date().isoformat()
 
 
@@ -134,7 +134,7 @@ def feedback_file_name(doc_id: int) -> str:
 
 
 def build_index_zip(
-    issuer_tax_id: str, entries: Iterable[IndexEntry], moment: datetime, zone: tzinfo = MADRID
+    issuer_tax_id: str, entries: Iterable[IndexEntry], moment: datetime, zone: tzinfo = DEFAULT_ZONE
 ) -> bytes:
     """The zipped ``DocumentList``, written as the entries come (thousands stay cheap)."""
     buffer = io.BytesIO()
@@ -148,7 +148,7 @@ def build_index_zip(
     return buffer.getvalue()
 
 
-def build_feedback_xml(feedback: StatusFeedback, zone: tzinfo = MADRID) -> bytes:
+def build_feedback_xml(feedback: StatusFeedback, zone: tzinfo = DEFAULT_ZONE) -> bytes:
     status_name, status_code = feedback_status(feedback.flow, feedback.code, feedback.processing_code)
     root = etree.Element("DeliveryFeedback")
     status_feedback = _sub(root, "StatusFeedback")
@@ -180,7 +180,7 @@ def build_feedback_xml(feedback: StatusFeedback, zone: tzinfo = MADRID) -> bytes
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def build_feedback_zip(feedback: StatusFeedback, moment: datetime, zone: tzinfo = MADRID) -> bytes:
+def build_feedback_zip(feedback: StatusFeedback, moment: datetime, zone: tzinfo = DEFAULT_ZONE) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(

@@ -27,12 +27,12 @@ from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
+from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.domain.tax_ids import classify, expected_check
 from facturahub.errors import Conflict, InvalidInput, NotFound
 from facturahub.i18n import register_messages
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.status_documents import (
-    MADRID,
     IndexEntry,
     StatusFeedback,
     build_feedback_zip,
@@ -93,7 +93,7 @@ def pending_index(
     issuer_tax_id: str,
     now: datetime | None = None,
     *,
-    zone: tzinfo = MADRID,
+    zone: tzinfo = DEFAULT_ZONE,
 ) -> bytes:
     """The ZIP (one ``DocumentList-<issuer>.xml``) of the issuer's pending status documents that
     the caller may see, oldest first. One query on the (issuer, downloaded_at) index, streamed."""
@@ -118,7 +118,7 @@ def download(
     mark_downloaded: bool,
     now: datetime | None = None,
     *,
-    zone: tzinfo = MADRID,
+    zone: tzinfo = DEFAULT_ZONE,
 ) -> bytes:
     """The ZIP (one ``<DocId>.xml``) of one pending status document as a ``DeliveryFeedback``;
     ``mark_downloaded`` (``opcionMarcado`` S) marks it downloaded in the same transaction."""

@@ -62,6 +62,7 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
         sanitise_attachment_names=True,
         attachment_mimes=intake.EFACT_ATTACHMENT_MIMES,
         trust_store=trust_store(settings),
+        zone=settings.zone,
     )
 
 
@@ -161,7 +162,9 @@ def solicitud_descargas_estados(call: Call, operation: etree._Element) -> Outcom
     return _download(
         call,
         "solicitudDescargasEstados",
-        lambda: status_downloads.pending_index(call.session, call.caller, issuer or "", call.now),
+        lambda: status_downloads.pending_index(
+            call.session, call.caller, issuer or "", call.now, zone=call.settings.zone
+        ),
         efact_codes.DOWNLOAD_OK_TEXT,
     )
 
@@ -174,7 +177,9 @@ def peticion_descargas_estados(call: Call, operation: etree._Element) -> Outcome
         doc_id = env.text(request, "indiceDescarga") or ""
         status_downloads.normalise_issuer(issuer)  # a bad issuer is reported before a bad option
         mark = status_downloads.parse_mark_option(env.text(request, "opcionMarcado"))
-        return status_downloads.download(call.session, call.caller, issuer, doc_id, mark, call.now)
+        return status_downloads.download(
+            call.session, call.caller, issuer, doc_id, mark, call.now, zone=call.settings.zone
+        )
 
     return _download(call, "peticionDescargasEstados", action, "")
 

@@ -8,8 +8,6 @@ inside ``return`` unqualified, an empty optional value as an empty element.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -17,7 +15,6 @@ from facturahub.errors import InvalidInput
 from facturahub.signatures.wss_envelope import SOAP11_NS
 
 SOAP_ENV = f"{{{SOAP11_NS}}}"
-MADRID = ZoneInfo("Europe/Madrid")
 
 
 def element(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
@@ -67,11 +64,6 @@ def fault_envelope(fault_code: str, fault_string: str) -> etree._Element:
     element(fault, "faultcode", f"SOAP-ENV:{fault_code}")
     element(fault, "faultstring", fault_string)
     return envelope
-
-
-def face_time(moment: datetime) -> str:
-    """FACe's ``YYYY-MM-DD HH:MM:SS`` in Europe/Madrid (``moment`` is aware)."""
-    return moment.astimezone(MADRID).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- reading parameters -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from lxml import etree
 
 from facturahub.domain import lifecycle
 from facturahub.domain.lifecycle import Flow
+from facturahub.domain.local_time import wire_time
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError
 from facturahub.services import invoices, reception, status_changes
@@ -101,7 +102,7 @@ def solicitar_nuevas_facturas(call: Call, operation: etree._Element) -> Outcome:
     for invoice in found:
         item = env.element(facturas, "solicitarNuevasFacturas")
         _centres(item, invoice)
-        env.element(item, "fechaHoraRegistro", env.face_time(invoice.received_at))
+        env.element(item, "fechaHoraRegistro", wire_time(invoice.received_at, call.settings.zone))
     return Outcome([facturas])
 
 
@@ -194,7 +195,7 @@ def solicitar_nuevas_anulaciones(call: Call, operation: etree._Element) -> Outco
     for request in pending:
         item = env.element(facturas, "solicitarNuevasAnulaciones")
         _centres(item, request.invoice)
-        env.element(item, "fechaHoraSolicitudAnulacion", env.face_time(request.requested_at))
+        env.element(item, "fechaHoraSolicitudAnulacion", wire_time(request.requested_at, call.settings.zone))
         env.element(item, "motivo", request.reason)
     return Outcome([facturas])
 

@@ -12,6 +12,7 @@ from lxml import etree
 
 from facturahub.config import Settings
 from facturahub.domain.lifecycle import Flow
+from facturahub.domain.local_time import wire_time
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError, InvalidInput
 from facturahub.services import intake, invoices
@@ -83,7 +84,7 @@ def submit(call: Call, policy: intake.IntakePolicy) -> Outcome:
         ("identificadorEmisor", invoice.issuer_tax_id),
         ("numeroFactura", invoice.number),
         ("serieFactura", invoice.series),
-        ("fechaRecepcion", env.face_time(invoice.received_at)),
+        ("fechaRecepcion", wire_time(invoice.received_at, call.settings.zone)),
     ):
         env.element(factura, name, value)
     return Outcome([factura], tracking_id=invoice.tracking_id)
@@ -97,6 +98,7 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
         max_attachments_bytes=settings.max_request_bytes,
         profile="face",
         trust_store=trust_store(settings),
+        zone=settings.zone,
     )
 
 
