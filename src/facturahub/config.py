@@ -8,13 +8,16 @@ upper-cased with the ``FACTURAHUB_`` prefix: ``FACTURAHUB_DATABASE_URL``, ``FACT
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -39,6 +42,43 @@ def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
         except ValueError:
             raise ValueError(f"{entry!r} is not an IP network (CIDR) or address") from None
     return tuple(networks)
+
+
+@dataclass(frozen=True)
+class ProxyAddress:
+    """An HTTP proxy: where it listens and, when it wants them, the credentials for its
+    ``Proxy-Authorization`` (Basic). Shown as ``host:port``, never with the credentials."""
+
+    host: str
+    port: int
+    authorization: str | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_proxy_url(text: str) -> ProxyAddress:
+    """``http://[user:password@]host[:port]`` (port 80 by default) → the proxy. Raises
+    ``ValueError`` saying what is wrong, without repeating a password."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"the proxy URL is malformed ({exc})") from None
+    if parts.scheme != "http":
+        raise ValueError(
+            "the proxy URL must be http://host:port (the proxy is spoken to in plain HTTP; https "
+            "endpoints are reached through it with CONNECT)"
+        )
+    if not parts.hostname:
+        raise ValueError("the proxy URL names no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("the proxy URL must be only http://host:port (no path, query or fragment)")
+    authorization = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return ProxyAddress(parts.hostname, port or 80, authorization)
 
 
 class Mode(StrEnum):
@@ -103,6 +143,11 @@ class Settings(BaseModel):
         description="comma-separated networks (CIDR) push endpoints may use although they are not "
         "public, e.g. '10.20.0.0/16, fd00:1::/64'",
     )
+    push_proxy_url: str | None = Field(
+        default=None,
+        description="HTTP proxy for push calls, http://[user:password@]host:port (https endpoints "
+        "through CONNECT); default: push calls go straight to the endpoint",
+    )
     facturae_schema_dir: Path | None = None
     trust_store: Path | None = Field(
         default=None,
@@ -126,6 +171,18 @@ class Settings(BaseModel):
     def _networks(cls, value: str) -> str:
         parse_networks(value)  # a ValueError names the entry
         return value
+
+    @field_validator("push_proxy_url")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_proxy_url(value)  # a ValueError says what is wrong
+            return value
+        return None
+
+    @property
+    def push_proxy(self) -> ProxyAddress | None:
+        return None if self.push_proxy_url is None else parse_proxy_url(self.push_proxy_url)
 
     @field_validator("time_zone")
     @classmethod

@@ -16,24 +16,25 @@ The rule is independent of the database, so one engine (SQLite, its huey queue) 
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from tests.functional.face_hub import _free_port
 from tests.functional.notify_hub import NotifyHub, PushEndpoint, running_notify_hub, wait_for
+from tests.functional.push_servers import (
+    Recorder,
+    push_status,
+    soap_ok,
+    tls_server_certificate,
+    tls_server_context,
+)
 
 from facturahub.jobs.push import PushFailed, SOAPPusher
 from facturahub.services.destinations import DestinationPolicy, parse_networks
-from facturahub.services.notification_content import FlowStatus, PushStatus
 from facturahub.signatures.certgen import issue
 
 ALLOWED_HOST = "127.0.0.2"  # loopback, but inside the operator's allowed network
@@ -117,52 +118,6 @@ def test_an_allowed_endpoint_is_delivered_to_and_a_narrower_worker_refuses_it(gu
 # --- the pusher against real servers ------------------------------------------------------------
 
 
-class _Recorder:
-    """An HTTP server that records each request and answers with ``answer(handler)``."""
-
-    def __init__(self, host: str, answer: Any) -> None:
-        self.requests: list[dict[str, str]] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                recorder.requests.append({"path": self.path, "host": self.headers.get("Host", "")})
-                answer(self)
-
-            def do_GET(self) -> None:
-                recorder.requests.append({"path": self.path, "host": self.headers.get("Host", "")})
-                answer(self)
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _soap_ok(handler: BaseHTTPRequestHandler) -> None:
-    payload = (
-        b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>'
-        b"<r><resultado><codigo>0</codigo></resultado></r></e:Body></e:Envelope>"
-    )
-    handler.send_response(200)
-    handler.send_header("Content-Length", str(len(payload)))
-    handler.end_headers()
-    handler.wfile.write(payload)
-
-
-def _status() -> PushStatus:
-    return PushStatus(
-        "REG-1", FlowStatus("1200", "Registrada", None), FlowStatus("4100", "No solicitada", None)
-    )
-
-
 @pytest.fixture(scope="module")
 def hub_identity() -> Any:
     return issue("facturahub test hub", bits=2048, not_before=datetime.now(UTC))
@@ -173,7 +128,7 @@ def _pusher(identity: Any, allowed: str) -> SOAPPusher:
 
 
 def test_redirects_are_not_followed(hub_identity: Any) -> None:
-    canary = _Recorder("127.0.0.1", lambda h: (h.send_response(200), h.end_headers()))
+    canary = Recorder("127.0.0.1", lambda h: (h.send_response(200), h.end_headers()))
 
     def redirect(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(307)
@@ -181,11 +136,11 @@ def test_redirects_are_not_followed(hub_identity: Any) -> None:
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
-    endpoint = _Recorder(ALLOWED_HOST, redirect)
+    endpoint = Recorder(ALLOWED_HOST, redirect)
     try:
         with pytest.raises(PushFailed, match=r"HTTP 307 .*redirects are not followed") as failure:
             _pusher(hub_identity, f"{ALLOWED_HOST}/32").push(
-                f"http://{ALLOWED_HOST}:{endpoint.port}/x", _status()
+                f"http://{ALLOWED_HOST}:{endpoint.port}/x", push_status()
             )
         assert f"127.0.0.1:{canary.port}/metadata" in str(failure.value)
         assert len(endpoint.requests) == 1 and canary.requests == []
@@ -195,14 +150,14 @@ def test_redirects_are_not_followed(hub_identity: Any) -> None:
 
 
 def test_a_name_is_called_at_the_checked_address_with_its_host_header(hub_identity: Any) -> None:
-    endpoint = _Recorder("127.0.0.1", _soap_ok)
+    endpoint = Recorder("127.0.0.1", soap_ok)
     try:
         url = f"http://localhost:{endpoint.port}/proveedor/setEstadoFactura?canal=face"
         with pytest.raises(PushFailed, match=r"localhost is a loopback address \(127\.0\.0\.1\)"):
-            _pusher(hub_identity, "").push(url, _status())
+            _pusher(hub_identity, "").push(url, push_status())
         assert endpoint.requests == []  # refused before connecting
 
-        _pusher(hub_identity, "127.0.0.1/32").push(url, _status())
+        _pusher(hub_identity, "127.0.0.1/32").push(url, push_status())
         assert endpoint.requests == [
             {"path": "/proveedor/setEstadoFactura?canal=face", "host": f"localhost:{endpoint.port}"}
         ]
@@ -212,47 +167,7 @@ def test_a_name_is_called_at_the_checked_address_with_its_host_header(hub_identi
 
 def test_a_name_that_does_not_resolve_fails_the_attempt_with_its_reason(hub_identity: Any) -> None:
     with pytest.raises(PushFailed, match=r"The name no-such-endpoint\.invalid does not resolve"):
-        _pusher(hub_identity, "").push("https://no-such-endpoint.invalid/x", _status())
-
-
-def _tls_server_certificate(tmp_path: Path) -> tuple[Path, Path]:
-    """A test CA (its PEM file returned) and a server certificate for ``localhost`` only (chain
-    and key in one PEM file)."""
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "facturahub push test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_file, chain_file = tmp_path / "ca.pem", tmp_path / "server.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    chain_file.write_bytes(
-        server.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return ca_file, chain_file
+        _pusher(hub_identity, "").push("https://no-such-endpoint.invalid/x", push_status())
 
 
 def test_https_is_verified_for_the_name_while_connecting_to_the_checked_address(
@@ -260,18 +175,15 @@ def test_https_is_verified_for_the_name_while_connecting_to_the_checked_address(
 ) -> None:
     """A pinned address does not weaken TLS: the certificate must be valid for the URL's host name
     (sent as SNI), whatever address was connected to."""
-    ca_file, chain_file = _tls_server_certificate(tmp_path)
+    ca_file, chain_file = tls_server_certificate(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # OpenSSL's default trust: the test CA only
-    endpoint = _Recorder("127.0.0.1", _soap_ok)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(chain_file)
-    endpoint.server.socket = context.wrap_socket(endpoint.server.socket, server_side=True)
+    endpoint = Recorder("127.0.0.1", soap_ok, tls_server_context(chain_file))
     try:
         pusher = _pusher(hub_identity, "127.0.0.0/8")
-        pusher.push(f"https://localhost:{endpoint.port}/tls", _status())
+        pusher.push(f"https://localhost:{endpoint.port}/tls", push_status())
         assert endpoint.requests == [{"path": "/tls", "host": f"localhost:{endpoint.port}"}]
         with pytest.raises(ssl.SSLCertVerificationError, match=r"127\.0\.0\.1"):
-            pusher.push(f"https://127.0.0.1:{endpoint.port}/tls", _status())  # not the certificate's name
+            pusher.push(f"https://127.0.0.1:{endpoint.port}/tls", push_status())  # not the certificate's name
         assert len(endpoint.requests) == 1
     finally:
         endpoint.close()

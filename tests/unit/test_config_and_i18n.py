@@ -1,9 +1,10 @@
+import base64
 from pathlib import Path
 
 import pytest
 
 import facturahub.services  # noqa: F401  (registers the services catalog)
-from facturahub.config import Mode, load_settings
+from facturahub.config import Mode, load_settings, parse_proxy_url
 from facturahub.errors import ConfigurationError
 from facturahub.i18n import translate
 
@@ -50,6 +51,10 @@ def test_the_time_zone_is_madrid_unless_configured() -> None:
             "'Europe/Madird' is not an IANA time zone",
         ),
         ({"FACTURAHUB_TIME_ZONE": "+01:00"}, "config.invalid", "time_zone"),
+        ({"FACTURAHUB_PUSH_PROXY_URL": "https://proxy:3128"}, "config.invalid", "must be http://host:port"),
+        ({"FACTURAHUB_PUSH_PROXY_URL": "proxy.example:3128"}, "config.invalid", "push_proxy_url"),
+        ({"FACTURAHUB_PUSH_PROXY_URL": "http://proxy:99999"}, "config.invalid", "Port out of range"),
+        ({"FACTURAHUB_PUSH_PROXY_URL": "http://u:topsecret@proxy:3128/x"}, "config.invalid", "no path"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragment: str) -> None:
@@ -57,6 +62,17 @@ def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragm
         load_settings(environ=environ)
     assert caught.value.key == key
     assert fragment in caught.value.message("en")
+    assert "topsecret" not in caught.value.message("en")  # a proxy password is never repeated
+
+
+def test_the_push_proxy_url_gives_address_and_credentials() -> None:
+    assert load_settings(environ={}).push_proxy is None
+    assert load_settings(environ={"FACTURAHUB_PUSH_PROXY_URL": " "}).push_proxy is None
+    plain = load_settings(environ={"FACTURAHUB_PUSH_PROXY_URL": "http://proxy.example"}).push_proxy
+    assert plain is not None and (str(plain), plain.authorization) == ("proxy.example:80", None)
+    proxy = parse_proxy_url("http://hub%40ayto:p%3Ass@[fd00::3]:3128/")
+    assert (proxy.host, proxy.port, str(proxy)) == ("fd00::3", 3128, "[fd00::3]:3128")
+    assert proxy.authorization == "Basic " + base64.b64encode(b"hub@ayto:p:ss").decode()
 
 
 def test_unknown_setting_in_file_is_refused(tmp_path: Path) -> None:

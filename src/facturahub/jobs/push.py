@@ -3,6 +3,10 @@ RPC/literal SOAP 1.1 in the ``https://webservice.face.gob.es`` namespace
 (``setEstadoFactura.reconstructed.wsdl``), signed with the hub's certificate (WS-Security: a
 BinarySecurityToken, a signed Timestamp and a signature over Body and Timestamp, as every hub
 response). Delivered when the endpoint answers HTTP 200 with ``resultado/codigo`` 0.
+
+Straight to the endpoint, at the address the destination rule checked; or, when the operator
+configures one, through an HTTP proxy: ``CONNECT host:port`` for https (TLS still end to end and
+verified for the host name), the absolute URL for http.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import socket
 import ssl
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from lxml import etree
 
+from facturahub.config import ProxyAddress
 from facturahub.errors import FacturahubError
 from facturahub.services.destinations import DestinationPolicy, DestinationRefused, host_and_port
 from facturahub.services.notification_content import FlowStatus, PushStatus
@@ -68,10 +73,17 @@ def _flow(parent: etree._Element, name: str, status: FlowStatus) -> None:
 class SOAPPusher:
     """Each call resolves the endpoint's host, checks the addresses against the destination policy
     and connects to the one it checked (TLS still verifies the certificate for the host name);
-    redirects are not followed. No HTTP proxy is used."""
+    redirects are not followed. With a ``proxy``, the hub screens what it can and the proxy
+    resolves and connects (services/destinations.py)."""
 
-    def __init__(self, identity: Identity, timeout: float, destinations: DestinationPolicy) -> None:
-        self.identity, self.timeout, self.destinations = identity, timeout, destinations
+    def __init__(
+        self,
+        identity: Identity,
+        timeout: float,
+        destinations: DestinationPolicy,
+        proxy: ProxyAddress | None = None,
+    ) -> None:
+        self.identity, self.timeout, self.destinations, self.proxy = identity, timeout, destinations, proxy
 
     def signed_request(self, status: PushStatus) -> bytes:
         return sign_envelope(
@@ -84,30 +96,69 @@ class SOAPPusher:
     def push(self, url: str, status: PushStatus) -> None:
         parts = urlsplit(url)
         host, port = host_and_port(url)
-        secure = parts.scheme == "https"
-        try:
-            address = self.destinations.vet(host, port)
-        except DestinationRefused as exc:
-            raise PushFailed(exc.message("en")) from None
-        connection: http.client.HTTPConnection = (
-            _PinnedHTTPS(host, port, str(address), self.timeout)
-            if secure
-            else _PinnedHTTP(host, port, str(address), self.timeout)
-        )
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = _origin_form(parts)
         headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
         try:
-            connection.request("POST", path, body=self.signed_request(status), headers=headers)
+            if self.proxy is None:
+                connection, target, via = self._direct(host, port, parts.scheme == "https"), path, ""
+            else:
+                self.destinations.screen(host, port)
+                connection, target = self._proxied(self.proxy, host, port, parts, headers)
+                via = f" through the proxy {self.proxy}"
+        except DestinationRefused as exc:
+            raise PushFailed(exc.message("en")) from None
+        try:
+            connection.request("POST", target, body=self.signed_request(status), headers=headers)
             response = connection.getresponse()
             body = response.read(MAX_RESPONSE + 1)
+        except OSError as exc:
+            if not via:
+                raise
+            raise PushFailed(f"{type(exc).__name__}{via}: {exc}") from exc
         finally:
             connection.close()
         if 300 <= response.status < 400:
             location = response.getheader("Location", "")
-            raise PushFailed(f"HTTP {response.status} from {url}: redirects are not followed ({location})")
+            raise PushFailed(
+                f"HTTP {response.status} from {url}{via}: redirects are not followed ({location})"
+            )
         if response.status >= 400 or response.status < 200:
-            raise PushFailed(f"HTTP {response.status} from {url}")
+            raise PushFailed(f"HTTP {response.status} from {url}{via}")
         check_answer(body)
+
+    def _direct(self, host: str, port: int, secure: bool) -> http.client.HTTPConnection:
+        address = str(self.destinations.vet(host, port))
+        if secure:
+            return _PinnedHTTPS(host, port, address, self.timeout)
+        return _PinnedHTTP(host, port, address, self.timeout)
+
+    def _proxied(
+        self,
+        proxy: ProxyAddress,
+        host: str,
+        port: int,
+        parts: SplitResult,
+        headers: dict[str, str],
+    ) -> tuple[http.client.HTTPConnection, str]:
+        """The connection to the proxy and the request target: https tunnels with CONNECT (the
+        proxy's credentials go on the CONNECT only), http sends the absolute URL."""
+        credentials = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else {}
+        if parts.scheme == "https":
+            tunnel = http.client.HTTPSConnection(
+                proxy.host, proxy.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+            tunnel.set_tunnel(host, port, headers=credentials)
+            return tunnel, _origin_form(parts)
+        headers.update(credentials)
+        absolute = urlunsplit(
+            (parts.scheme, parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, "")
+        )
+        return http.client.HTTPConnection(proxy.host, proxy.port, timeout=self.timeout), absolute
+
+
+def _origin_form(parts: SplitResult) -> str:
+    """The request target sent to the endpoint itself: path and query."""
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 class _PinnedHTTP(http.client.HTTPConnection):

@@ -30,6 +30,7 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
             load_hub_identity(settings),
             settings.push_timeout_seconds,
             DestinationPolicy.from_settings(settings),
+            settings.push_proxy,
         ),
         policy=retry_policy(settings),
         language=settings.language,

@@ -12,6 +12,10 @@ The rule applies twice: when the endpoint is configured (the integrator learns a
 every delivery, to the addresses the name resolves to at that moment. The delivery connects to the
 very address that was checked, so a name that resolves differently a moment later (DNS rebinding)
 cannot move it, and it never follows redirects.
+
+Through an HTTP proxy (``FACTURAHUB_PUSH_PROXY_URL``) the proxy resolves and connects: the hub
+then screens what it can (a literal address, a name whose every current address is refused) and
+leaves the rest, DNS rebinding included, to the proxy's own egress rules.
 """
 
 from __future__ import annotations
@@ -91,9 +95,10 @@ class DestinationPolicy:
                 return address
         raise self._refused(host, addresses[0])
 
-    def check_configured(self, host: str, port: int) -> None:
-        """At configuration: refuse a literal address, or a name whose every current address is
-        refused. A name that does not resolve now is accepted (its deliveries will say so)."""
+    def screen(self, host: str, port: int) -> None:
+        """Refuse a literal address, or a name whose every current address is refused. A name that
+        does not resolve here is let through: at configuration it may resolve later (its deliveries
+        will say so), and behind a proxy only the proxy may be able to resolve it."""
         if self.allow_non_public:
             return  # every address is allowed: no need to resolve
         addresses = resolve(host, port)

@@ -139,7 +139,7 @@ def check_destination(url: str, destinations: DestinationPolicy) -> None:
     """The destination rule (services/destinations.py) for a URL :func:`check_url` accepted: a
     literal address, or a name that now resolves only to addresses the hub may not call, is
     refused. Resolving a name may take a while: call it outside any transaction."""
-    destinations.check_configured(*host_and_port(url))
+    destinations.screen(*host_and_port(url))
 
 
 def _setting(kind: NotificationType, row: PushEndpoint) -> PushSetting:

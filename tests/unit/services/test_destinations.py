@@ -89,10 +89,10 @@ def test_configuration_refuses_what_delivery_would_and_accepts_unresolvable_name
     strict = DestinationPolicy(False)
     for host in ("127.0.0.1", "localhost", "169.254.169.254", "::1"):
         with pytest.raises(DestinationRefused):
-            strict.check_configured(host, 443)
-    strict.check_configured("nothing-here.invalid", 443)  # may resolve later; deliveries will say
-    strict.check_configured("8.8.4.4", 443)
-    DestinationPolicy(True).check_configured("127.0.0.1", 443)
+            strict.screen(host, 443)
+    strict.screen("nothing-here.invalid", 443)  # may resolve later; deliveries will say
+    strict.screen("8.8.4.4", 443)
+    DestinationPolicy(True).screen("127.0.0.1", 443)
 
 
 def test_resolve_literals_and_names() -> None:
