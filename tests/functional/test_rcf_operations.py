@@ -230,6 +230,8 @@ def test_download_only_while_registered_502(rcf_hub: RcfHub) -> None:
     assert without.factura.anexos is not None and without.factura.anexos.AnexoFile == []  # a list, even empty
     assert client.service.confirmarDescargaFactura(OFFICE, number, "").resultado.codigo == "0"
     again = client.service.descargarFactura(number)
+    assert_same_shape(plain(again), sim("descargarFactura.1111.json"))  # an empty factura, as FACe's
+    assert plain(again)["factura"] == sim("descargarFactura.1111.json")["factura"]
     expected = sim("descargarFactura.1111.json")["resultado"]
     assert again.resultado.codigo == expected["codigo"] == "502"
     assert (

@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from tests.functional.face_hub import invoice_variant, signed
-from tests.functional.rcf_hub import OFFICE, OTHER_REGISTRY_OFFICE, RcfHub, rcf_hub, send, sim
+from tests.functional.rcf_hub import (
+    OFFICE,
+    OTHER_REGISTRY_OFFICE,
+    RcfHub,
+    assert_same_shape,
+    plain,
+    rcf_hub,
+    send,
+    sim,
+)
 from zeep.exceptions import Fault
 
 __all__ = ["rcf_hub"]  # the module-scoped fixture
@@ -76,6 +85,31 @@ def test_unknown_office_411(rcf_hub: RcfHub) -> None:
         assert answer.resultado.codigo == expected["codigo"] == "411"
         assert answer.resultado.descripcion.startswith("No existe o inactiva la Oficina Contable")
         assert "P99999999" in answer.resultado.descripcion and "P99999999" in expected["descripcion"]
+        # as FACe answers it: the list is there, empty (a client may iterate it without a check)
+        assert_same_shape(plain(answer), sim(sim_name))
+        assert plain(answer)["facturas"] == sim(sim_name)["facturas"]
+
+
+def test_refused_operations_still_answer_their_holder_empty(rcf_hub: RcfHub) -> None:
+    """FACe answers a refused operation with its usual holder, empty; RCF clients built from the
+    WSDL read it without checking for its absence first."""
+    client = rcf_hub.rcf()
+    unknown = "209900000001"
+    for name, call in (
+        ("confirmarDescargaFactura", lambda: client.service.confirmarDescargaFactura(OFFICE, unknown, "")),
+        ("consultarFactura", lambda: client.service.consultarFactura(unknown)),
+        ("cambiarEstadoFactura", lambda: client.service.cambiarEstadoFactura(OFFICE, unknown, "2400", "")),
+        (
+            "gestionarSolicitud…",
+            lambda: client.service.gestionarSolicitudAnulacionFactura(OFFICE, unknown, "4300", ""),
+        ),
+    ):
+        answer = plain(call())
+        assert answer["resultado"]["codigo"] not in ("0", None), (name, answer)
+        assert isinstance(answer["factura"], dict), (name, answer)
+        assert set(answer["factura"].values()) <= {None}, (name, answer)
+    listing = plain(client.service.consultarListadoFacturas({"numeroRegistro": ["1"] * 501}))
+    assert listing["resultado"]["codigo"] == "309" and listing["facturas"] == {"consultarListadoFacturas": []}
 
 
 def test_transitions_not_through_this_service_505_and_illegal_ones_407(rcf_hub: RcfHub) -> None:
@@ -148,7 +182,8 @@ def test_batches_of_at_most_100(rcf_hub: RcfHub) -> None:
     ):
         code = "2400" if array.startswith("cambiar") else "4300"
         too_many = operation({array: [_item(OFFICE, n, code) for n in unknown]})
-        assert too_many.resultado.codigo == "309" and too_many.facturas is None
+        assert too_many.resultado.codigo == "309"
+        assert list(too_many.facturas.__values__.values()) == [[]]  # the list, empty, as FACe answers
         assert "101" in too_many.resultado.descripcion and "100" in too_many.resultado.descripcion
         at_limit = operation({array: [_item(OFFICE, n, code) for n in unknown[:100]]})
         assert at_limit.resultado.codigo == "0"

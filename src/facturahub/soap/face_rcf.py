@@ -56,6 +56,51 @@ def _list_holder(name: str, type_name: str) -> etree._Element:
     return _typed(_holder(name), type_name)
 
 
+# The element each operation answers after ``resultado``: its name, the WSDL type of the list ones,
+# the fields of the others. A refused operation answers it empty, as FACe does and RCF clients read
+# it: a list holder as an empty list, an object with each field empty (``null`` to zeep).
+_FACTURA_CODE = ("numeroRegistro", "codigo")
+ANSWERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "consultarEstados": ("estados", "ArrayOfEstado", ()),
+    "consultarUnidades": ("relaciones", "ArrayOfOGUTOC", ()),
+    "solicitarNuevasFacturas": ("facturas", "ArrayOfSolicitarNuevasFacturas", ()),
+    "descargarFactura": (
+        "factura",
+        None,
+        ("numero", "serie", "importe", "proveedor", "nombre", "factura", "mime", "anexos"),
+    ),
+    "confirmarDescargaFactura": ("factura", None, ("numeroRegistro", "oficinaContable", "codigo")),
+    "consultarFactura": ("factura", None, ("numeroRegistro", "tramitacion", "anulacion")),
+    "consultarListadoFacturas": ("facturas", "ArrayOfConsultarListadoFacturas", ()),
+    "cambiarEstadoFactura": ("factura", None, _FACTURA_CODE),
+    "cambiarEstadoListadoFacturas": ("facturas", "ArrayOfCambiarEstadoListadoFacturas", ()),
+    "consultarCodigoRCF": ("codigoRCF", None, ()),
+    "cambiarCodigoRCF": ("codigoRCF", None, ()),
+    "solicitarNuevasAnulaciones": ("facturas", "ArrayOfSolicitarNuevasAnulaciones", ()),
+    "gestionarSolicitudAnulacionFactura": ("factura", None, _FACTURA_CODE),
+    "gestionarSolicitudAnulacionListadoFacturas": (
+        "facturas",
+        "ArrayOfGestionarSolicitudAnulacionListadoFacturas",
+        (),
+    ),
+}
+
+
+def _answer_holder(operation: str) -> etree._Element:
+    """The operation's answer holder, empty (a list one typed, so that it reads as a list)."""
+    name, list_type, _fields = ANSWERS[operation]
+    return _holder(name) if list_type is None else _list_holder(name, list_type)
+
+
+def refusal_shape(operation: str) -> list[etree._Element]:
+    if operation not in ANSWERS:
+        return []
+    holder = _answer_holder(operation)
+    for field_name in ANSWERS[operation][2]:
+        env.element(holder, field_name)
+    return [holder]
+
+
 def _scope(call: Call) -> reception.RegistryScope:
     return reception.registry_scope(call.session, call.caller)
 
@@ -64,7 +109,7 @@ def _scope(call: Call) -> reception.RegistryScope:
 
 
 def consultar_estados(call: Call, operation: etree._Element) -> Outcome:
-    estados = _list_holder("estados", "ArrayOfEstado")
+    estados = _answer_holder("consultarEstados")
     for code in STATES_ORDER:
         status = lifecycle.STATUSES[code]
         estado = env.element(estados, "Estado")
@@ -77,7 +122,7 @@ def consultar_estados(call: Call, operation: etree._Element) -> Outcome:
 
 
 def consultar_unidades(call: Call, operation: etree._Element) -> Outcome:
-    relaciones = _list_holder("relaciones", "ArrayOfOGUTOC")
+    relaciones = _answer_holder("consultarUnidades")
     for managing_body, processing_unit, office in reception.registry_relations(call.session, _scope(call)):
         relacion = env.element(relaciones, "OGUTOC")
         env.unit(relacion, "organoGestor", *managing_body)
@@ -98,7 +143,7 @@ def _centres(parent: etree._Element, invoice: Invoice) -> None:
 
 def solicitar_nuevas_facturas(call: Call, operation: etree._Element) -> Outcome:
     found = reception.new_invoices(call.session, _scope(call), env.text(operation, "oficinaContable"))
-    facturas = _list_holder("facturas", "ArrayOfSolicitarNuevasFacturas")
+    facturas = _answer_holder("solicitarNuevasFacturas")
     for invoice in found:
         item = env.element(facturas, "solicitarNuevasFacturas")
         _centres(item, invoice)
@@ -161,7 +206,7 @@ def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome
     numbers = list(_item_texts(env.child(operation, "request")))
     listed = reception.list_invoices(call.session, _scope(call), numbers)
     reasons = invoices.latest_reasons(call.session, [f.id for _n, f in listed if isinstance(f, Invoice)])
-    facturas = _list_holder("facturas", "ArrayOfConsultarListadoFacturas")
+    facturas = _answer_holder("consultarListadoFacturas")
     for number, found in listed:
         item = env.element(facturas, "consultarListadoFacturas")
         invoice = found if isinstance(found, Invoice) else None
@@ -191,7 +236,7 @@ def solicitar_nuevas_anulaciones(call: Call, operation: etree._Element) -> Outco
     pending = reception.pending_cancellations(
         call.session, _scope(call), env.text(operation, "oficinaContable")
     )
-    facturas = _list_holder("facturas", "ArrayOfSolicitarNuevasAnulaciones")
+    facturas = _answer_holder("solicitarNuevasAnulaciones")
     for request in pending:
         item = env.element(facturas, "solicitarNuevasAnulaciones")
         _centres(item, request.invoice)
@@ -241,7 +286,7 @@ def _batch(
 ) -> Outcome:
     requests = [_status_request(item) for item in _items(env.child(operation, "request"))]
     results = status_changes.apply_batch(call.session, _scope(call), requests, planner, call.now)
-    facturas = _list_holder("facturas", f"ArrayOf{item_name[:1].upper()}{item_name[1:]}")  # the WSDL's
+    facturas = _answer_holder(item_name)
     for request, found in results:
         item = env.element(facturas, item_name)
         if isinstance(found, FacturahubError):
@@ -323,4 +368,5 @@ FACE_RCF = Profile(
     errors=RCF_ERRORS,
     wsdl=facturasrcf2_wsdl,
     policy=face_policy,  # as FACe: Body-only signatures accepted, Timestamp optional
+    refusal_shape=refusal_shape,
 )

@@ -279,6 +279,7 @@ class Pipeline:
         envelope, returned = env.response_envelope(self.profile.namespace, operation)
         result = self.profile.errors.business(error, self.language)
         env.resultado(returned, result.code, result.description, tracking_id)
+        returned.extend(self.profile.refusal_shape(operation))
         return envelope
 
     def fault(self, error: FacturahubError, tracking_id: str, status: int = 500) -> Answer:

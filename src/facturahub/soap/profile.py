@@ -58,6 +58,11 @@ class Outcome:
 
 Handler = Callable[[Call, etree._Element], Outcome]
 Preparer = Callable[[Preparation, etree._Element], object]
+RefusalShape = Callable[[str], list[etree._Element]]
+
+
+def no_elements(_operation: str) -> list[etree._Element]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,6 @@ class Profile:
     wsdl: Callable[[str], bytes]  # service address → WSDL bytes
     policy: Callable[[Settings], WSSPolicy]
     preparers: Mapping[str, Preparer] = field(default_factory=dict)
+    # what follows ``resultado`` when an operation is refused (operation name → elements), for
+    # services whose clients expect the answer's holders even then (FACe RCF: empty ones)
+    refusal_shape: RefusalShape = no_elements
