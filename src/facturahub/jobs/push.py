@@ -96,11 +96,11 @@ class SOAPPusher:
     def push(self, url: str, status: PushStatus) -> None:
         parts = urlsplit(url)
         host, port = host_and_port(url)
-        path = _origin_form(parts)
         headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
         try:
             if self.proxy is None:
-                connection, target, via = self._direct(host, port, parts.scheme == "https"), path, ""
+                connection, via = self._direct(host, port, parts.scheme == "https"), ""
+                target = _origin_form(parts)
             else:
                 self.destinations.screen(host, port)
                 connection, target = self._proxied(self.proxy, host, port, parts, headers)
@@ -141,7 +141,8 @@ class SOAPPusher:
         headers: dict[str, str],
     ) -> tuple[http.client.HTTPConnection, str]:
         """The connection to the proxy and the request target: https tunnels with CONNECT (the
-        proxy's credentials go on the CONNECT only), http sends the absolute URL."""
+        proxy's credentials go on the CONNECT only), http sends the absolute URL (the credentials
+        are added to ``headers``)."""
         credentials = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else {}
         if parts.scheme == "https":
             tunnel = http.client.HTTPSConnection(
