@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 FACTURAHUB = str(Path(sys.executable).parent / "facturahub")
+REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN = os.environ.get(
     "FACTURAHUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -36,6 +38,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def workdir() -> Iterator[Path]:
+    """A fresh directory for one run's data (SQLite file, blobs, sandbox), removed afterwards:
+    under ``FACTURAHUB_BENCH_DIR``, by default ``var/bench`` in the repository, where a hub's data
+    would live, rather than in /tmp (on these machines creating a file in /tmp costs about ten
+    times the CPU it costs elsewhere on the same disk, which would be measured as intake)."""
+    base = Path(os.environ.get("FACTURAHUB_BENCH_DIR") or REPO / "var" / "bench")
+    base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="facturahub-bench-", dir=base) as directory:
+        yield Path(directory)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ import argparse
 import base64
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -25,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from bench.http import Connection
-from bench.hub import on_every_engine, running_hub
+from bench.hub import on_every_engine, running_hub, workdir
 from bench.messages import invoice_requests, list_request, load_identity
 from facturahub.signatures.wssecurity import WSSPolicy, verify_request
 from facturahub.signatures.xades import verify_invoice_signature
@@ -104,8 +103,8 @@ def list_latency(url: str, requests: list[bytes]) -> list[float]:
 
 def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, float]:
     with (
-        tempfile.TemporaryDirectory(prefix="facturahub-bench-") as tmp,
-        running_hub(Path(tmp), SHARED, database_url, args.workers) as hub,
+        workdir() as tmp,
+        running_hub(tmp, SHARED, database_url, args.workers) as hub,
     ):
         certificate, key = load_identity(
             hub.sandbox_dir / "supplier-cert.pem", hub.sandbox_dir / "supplier-key.pem"

@@ -15,20 +15,18 @@ import argparse
 import base64
 import io
 import os
-import tempfile
 import time
 import uuid
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
-from bench.hub import RunningHub, on_every_engine, running_hub
+from bench.hub import RunningHub, on_every_engine, running_hub, workdir
 from bench.intake import HEADERS, SHARED, send_all
 from bench.messages import invoice_requests, load_identity, signed_request
 
@@ -146,8 +144,8 @@ def download_requests(issuer: str, doc_ids: list[str], supplier: Identity) -> li
 
 def run_engine(database_url: str | None, args: argparse.Namespace) -> dict[str, float]:
     with (
-        tempfile.TemporaryDirectory(prefix="facturahub-bench-") as tmp,
-        running_hub(Path(tmp), SHARED, database_url, args.workers) as hub,
+        workdir() as tmp,
+        running_hub(tmp, SHARED, database_url, args.workers) as hub,
     ):
         return measure(hub, args)
 

@@ -406,3 +406,11 @@ def test_a_database_that_cannot_save_the_invoice_is_402_and_the_resend_works(fac
     accepted = send_invoice(client, document)
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     assert _registered(face_hub, number, wait=0) == [accepted.factura.numeroRegistro]
+
+
+def test_the_server_prepares_every_blob_shard_at_start_up(face_hub: FaceHub) -> None:
+    """``facturahub serve`` creates the blob store's 256 shard directories before it serves, so no
+    registration pays for creating one (a directory and an fsync of the store's root)."""
+    root = Path(face_hub.env["FACTURAHUB_DATA_DIR"]) / "blobs"
+    shards = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert shards == [f"{i:02x}" for i in range(256)]

@@ -62,6 +62,7 @@ def serve(
     from facturahub.app import create_app
     from facturahub.config import settings_environment
     from facturahub.services.hub_identity import load_hub_identity
+    from facturahub.store.blobs import LocalBlobStore
 
     def action() -> None:
         settings = obj.settings(host=host, port=port, workers=workers)
@@ -73,6 +74,7 @@ def serve(
         click.echo(
             f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
         )
+        LocalBlobStore(settings.effective_blob_dir).prepare()  # no request creates a shard directory
         if count == 1:
             uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
             return

@@ -8,7 +8,7 @@ Registered invoices are never at risk:
 - a candidate is moved aside first (one atomic rename), then looked at a last time: younger than
   the grace period (reused meanwhile) or referenced by an invoice or attachment committed meanwhile,
   it is put back; only then is it deleted. An intake that looks for it while it is aside writes it
-  again;
+  again, and a download reads it from there;
 - blobs left aside by an interrupted collection are put back when the next one starts.
 """
 

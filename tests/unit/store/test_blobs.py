@@ -91,3 +91,34 @@ def test_stored_lists_both_layouts_but_not_temporaries_or_the_quarantine(tmp_pat
     assert set(found) == {current.sha256, legacy_digest}
     assert found[legacy_digest].path == legacy and found[legacy_digest].size == len(b"legacy layout")
     assert [t.path.name for t in store.temporaries()] == [".tmp-abc"]
+
+
+def test_a_blob_moved_aside_by_the_collector_is_still_read_and_checked(tmp_path: Path) -> None:
+    """The collector's last look moves a candidate aside; a download that races it (an invoice
+    that reused the blob meanwhile) reads it from there instead of failing."""
+    store = LocalBlobStore(tmp_path)
+    ref = store.put(b"<Facturae>reused</Facturae>")
+    [blob] = list(store.stored())
+    moved = store.quarantine(blob)
+    assert moved is not None and not blob.path.exists()
+    assert store.get(ref.sha256) == b"<Facturae>reused</Facturae>"
+    moved.write_bytes(b"tampered while aside")
+    with pytest.raises(BlobCorrupt):
+        store.get(ref.sha256)
+    moved.unlink()  # the collector removed it: gone for good
+    with pytest.raises(BlobNotFound):
+        store.get(ref.sha256)
+    with pytest.raises(ValueError):
+        store.get("../" + ".quarantine/" + ref.sha256)
+
+
+def test_prepare_creates_every_shard_once_and_durably_keeps_what_is_there(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    before = store.put(b"written before the shards were prepared")
+    assert store.prepare() == 255  # the shard of the blob above already existed
+    shards = sorted(p.name for p in (tmp_path / "blobs").iterdir() if p.is_dir())
+    assert shards == [f"{i:02x}" for i in range(256)]
+    assert store.get(before.sha256) == b"written before the shards were prepared"
+    assert LocalBlobStore(tmp_path / "blobs").prepare() == 0  # another worker, later: nothing to do
+    after = store.put(b"written after")
+    assert (tmp_path / "blobs" / after.sha256[:2] / after.sha256).read_bytes() == b"written after"
