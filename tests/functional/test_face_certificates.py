@@ -181,6 +181,25 @@ def test_106_blocked_certificate_until_the_operator_unblocks_it(face_hub: FaceHu
     assert "certificate.blocked" in actions and "certificate.unblocked" in actions, actions
 
 
+def test_a_blocked_certificate_cannot_be_registered_until_it_is_unblocked(
+    face_hub: FaceHub, tmp_path: Path
+) -> None:
+    """Blocked before anyone registered it (by its file): registering it is refused, naming the
+    block, instead of succeeding and leaving the integrator to meet 106 on the first request."""
+    leaked = issue("facturahub tests leaked before registration", tax_id=SUPPLIER_NIF)
+    pem = tmp_path / "leaked.pem"
+    pem.write_bytes(leaked.certificate_pem)
+    reason = "Publicada por error en un repositorio"
+    _cli(face_hub.env, "certificate", "block", str(pem), "--reason", reason)
+    refused = _refuse_cli(face_hub, "certificate", "register", SUPPLIER_NIF, str(pem), "--alias", "filtrado")
+    assert "lista de bloqueo" in refused and reason in refused and leaked.sha256 in refused, refused
+    listed = json.loads(_cli(face_hub.env, "--json", "certificate", "list", SUPPLIER_NIF))
+    assert leaked.sha256 not in {row["sha256"] for row in listed}
+    _cli(face_hub.env, "certificate", "unblock", leaked.sha256)
+    _register(face_hub, leaked, tmp_path, "filtrado", platform=face_hub.sandbox["supplier"]["platform"])
+    _works(face_hub, leaked)
+
+
 def test_442_invoice_signed_by_a_blocked_certificate_is_not_registered(
     face_hub: FaceHub, tmp_path: Path
 ) -> None:

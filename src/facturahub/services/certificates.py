@@ -14,7 +14,7 @@ from facturahub.services import audit
 from facturahub.services.actors import Actor, require_integrator
 from facturahub.services.people import get_integrator
 from facturahub.signatures.x509 import CertificateSummary, load_certificate, summarise
-from facturahub.store.models import Certificate, Integrator
+from facturahub.store.models import BlockedCertificate, Certificate, Integrator
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -44,6 +44,14 @@ def register_certificate(
         key_size=summary.key_size,
         now=now or datetime.now(UTC),
     )
+    block = session.get(BlockedCertificate, summary.sha256)
+    if block is not None:  # it could sign nothing here (FACe 106): say so now, not at the first request
+        raise Conflict(
+            "certificate.blocked",
+            sha256=summary.sha256,
+            since=block.blocked_at.isoformat(timespec="seconds"),
+            reason=block.reason,
+        )
     existing = session.scalar(select(Certificate).where(Certificate.sha256 == summary.sha256))
     if existing is not None:
         if existing.integrator_id == integrator.id:

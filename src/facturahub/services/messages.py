@@ -75,6 +75,10 @@ MESSAGES = {
         "es": "Ese certificado ya está registrado con el alias «{alias}» (SHA-256 {sha256})",
         "en": "That certificate is already registered with alias '{alias}' (SHA-256 {sha256})",
     },
+    "certificate.blocked": {
+        "es": "El certificado {sha256} está en la lista de bloqueo desde {since} ({reason}): no puede registrarse mientras el operador no lo desbloquee",
+        "en": "Certificate {sha256} has been on the blocklist since {since} ({reason}): it cannot be registered until the operator unblocks it",
+    },
     "certificate.in_use": {
         "es": "El certificado «{alias}» ya está asignado a la plataforma {platform}",
         "en": "Certificate '{alias}' is already assigned to platform {platform}",
