@@ -135,23 +135,22 @@ class LocalBlobStore:
         """The blob's bytes, checked against its digest. A blob the collector has moved aside for
         its last look (it is put back if an invoice references it) is read from there, so a
         download racing the collector never fails."""
-        data = None
-        for _attempt in range(2):  # the collector may put it back between the two looks
-            for path in (self._existing(sha256), self.root / QUARANTINE / sha256):
-                if path is None:
-                    continue
-                try:
-                    data = path.read_bytes()
-                    break
-                except FileNotFoundError:
-                    continue
-            if data is not None:
-                break
+        data = self._read(sha256)
+        if data is None:  # the collector may have put it back between our looks: once more
+            data = self._read(sha256)
         if data is None:
             raise BlobNotFound(sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise BlobCorrupt(f"blob {sha256} does not match its digest")
         return data
+
+    def _read(self, sha256: str) -> bytes | None:
+        for path in (self._path(sha256), self._legacy_path(sha256), self.root / QUARANTINE / sha256):
+            try:
+                return path.read_bytes()
+            except FileNotFoundError:
+                continue
+        return None
 
     def exists(self, sha256: str) -> bool:
         return self._existing(sha256) is not None
