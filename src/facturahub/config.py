@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,55 @@ class ProxyAddress:
 
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_DOMAIN = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
+
+
+@dataclass(frozen=True)
+class NoProxy:
+    """Push endpoints reached directly although a proxy is configured: domain names, each with
+    its subdomains, and IP networks for endpoints whose URL names an address. A name is matched
+    as written in the URL, never by what it resolves to."""
+
+    domains: tuple[str, ...] = ()
+    networks: tuple[IPNetwork, ...] = ()
+
+    def matches(self, host: str) -> bool:
+        name = host.strip("[]").rstrip(".").lower()
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return any(name == domain or name.endswith("." + domain) for domain in self.domains)
+        return any(address in network for network in self.networks)
+
+
+def parse_no_proxy(text: str) -> NoProxy:
+    """``"intranet.example.org, .partners.example, 10.20.0.0/16"`` → what bypasses the proxy
+    (``example.org``, ``.example.org`` and ``*.example.org`` all mean the domain and its
+    subdomains). Raises ``ValueError`` naming the entry it cannot use."""
+    domains: list[str] = []
+    networks: list[IPNetwork] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            raise ValueError(
+                "'*' would bypass the proxy for every endpoint: leave FACTURAHUB_PUSH_PROXY_URL unset instead"
+            )
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+            continue
+        except ValueError:
+            pass
+        name = entry.lower().removeprefix("*").lstrip(".").rstrip(".")
+        if not _DOMAIN.fullmatch(name):
+            raise ValueError(
+                f"{entry!r} is neither a domain name nor an IP network (CIDR); ports are not supported"
+            )
+        domains.append(name)
+    return NoProxy(tuple(domains), tuple(networks))
 
 
 def parse_proxy_url(text: str) -> ProxyAddress:
@@ -148,6 +198,12 @@ class Settings(BaseModel):
         description="HTTP proxy for push calls, http://[user:password@]host:port (https endpoints "
         "through CONNECT); default: push calls go straight to the endpoint",
     )
+    push_no_proxy: str = Field(
+        default="",
+        description="comma-separated domain names (each with its subdomains) and networks (CIDR) that "
+        "push calls reach directly although FACTURAHUB_PUSH_PROXY_URL is set, e.g. "
+        "'intranet.example.org, 10.20.0.0/16'; the destination rule applies to them in full",
+    )
     facturae_schema_dir: Path | None = None
     trust_store: Path | None = Field(
         default=None,
@@ -183,6 +239,17 @@ class Settings(BaseModel):
     @property
     def push_proxy(self) -> ProxyAddress | None:
         return None if self.push_proxy_url is None else parse_proxy_url(self.push_proxy_url)
+
+    @field_validator("push_no_proxy")
+    @classmethod
+    def _no_proxy(cls, value: str) -> str:
+        parse_no_proxy(value)  # a ValueError names the entry
+        return value
+
+    @property
+    def push_direct(self) -> NoProxy:
+        """The push endpoints that bypass ``push_proxy``."""
+        return parse_no_proxy(self.push_no_proxy)
 
     @field_validator("time_zone")
     @classmethod

@@ -8,7 +8,10 @@ forward proxy and real endpoints:
 - the hub still refuses what it can judge itself (a literal non-public address, a name whose every
   address is non-public) before the proxy hears of it, and leaves names it cannot resolve to the
   proxy;
-- a worker started with the setting delivers a real status change through the proxy.
+- endpoints the operator exempts (``FACTURAHUB_PUSH_NO_PROXY``) are called straight, under the full
+  destination rule;
+- a worker started with the setting delivers a real status change through the proxy, or straight
+  to an exempted endpoint.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from tests.functional.notify_hub import NotifyHub, PushEndpoint, running_notify_hub, wait_for
@@ -30,7 +34,7 @@ from tests.functional.push_servers import (
     tls_server_context,
 )
 
-from facturahub.config import parse_proxy_url
+from facturahub.config import parse_no_proxy, parse_proxy_url
 from facturahub.jobs.push import PushFailed, SOAPPusher
 from facturahub.services.destinations import DestinationPolicy, parse_networks
 from facturahub.signatures.certgen import issue
@@ -52,9 +56,9 @@ def proxy() -> Iterator[ForwardProxy]:
     server.close()
 
 
-def _pusher(identity: Any, proxy_url: str, allowed: str = "127.0.0.0/8") -> SOAPPusher:
+def _pusher(identity: Any, proxy_url: str, allowed: str = "127.0.0.0/8", direct: str = "") -> SOAPPusher:
     policy = DestinationPolicy(False, parse_networks(allowed))
-    return SOAPPusher(identity, 5.0, policy, parse_proxy_url(proxy_url))
+    return SOAPPusher(identity, 5.0, policy, parse_proxy_url(proxy_url), parse_no_proxy(direct))
 
 
 def test_http_goes_to_the_proxy_as_an_absolute_url_with_the_proxys_credentials(
@@ -133,6 +137,32 @@ def test_the_hub_still_refuses_what_it_can_judge_and_leaves_unknown_names_to_the
     ]
 
 
+def test_exempted_endpoints_are_called_straight_under_the_full_destination_rule(
+    hub_identity: Any, proxy: ForwardProxy
+) -> None:
+    endpoint = Recorder("127.0.0.1", soap_ok)
+    try:
+        pusher = _pusher(hub_identity, proxy.url(USERINFO), direct="localhost, 127.0.0.0/8")
+        for host in ("localhost", "127.0.0.1"):
+            pusher.push(f"http://{host}:{endpoint.port}/directo", push_status())
+        assert proxy.requests == []
+        assert [r["path"] for r in endpoint.requests] == ["/directo", "/directo"]
+
+        # a name that is not exempted still goes through the proxy
+        through = _pusher(hub_identity, proxy.url(USERINFO), direct="intranet.example, 10.0.0.0/8")
+        through.push(f"http://localhost:{endpoint.port}/via-proxy", push_status())
+        assert [r["target"] for r in proxy.requests] == [f"http://localhost:{endpoint.port}/via-proxy"]
+
+        # exempted, the destination rule is the direct one: resolved and refused by the hub itself
+        strict = _pusher(hub_identity, proxy.url(USERINFO), allowed="", direct="localhost")
+        with pytest.raises(PushFailed, match=r"localhost is a loopback address") as refused:
+            strict.push(f"http://localhost:{endpoint.port}/x", push_status())
+        assert "proxy" not in str(refused.value)
+        assert len(proxy.requests) == 1 and len(endpoint.requests) == 3
+    finally:
+        endpoint.close()
+
+
 def test_an_unreachable_proxy_fails_the_attempt_naming_it(hub_identity: Any) -> None:
     gone = ForwardProxy()
     gone.close()
@@ -142,22 +172,32 @@ def test_an_unreachable_proxy_fails_the_attempt_naming_it(hub_identity: Any) -> 
         _pusher(hub_identity, gone.url()).push("http://localhost:9/x", push_status())
 
 
+@pytest.mark.parametrize("exempted", [False, True], ids=["through-the-proxy", "exempted"])
 def test_the_worker_delivers_a_status_change_through_the_proxy(
-    tmp_path_factory: pytest.TempPathFactory, proxy: ForwardProxy
+    tmp_path_factory: pytest.TempPathFactory, proxy: ForwardProxy, exempted: bool
 ) -> None:
     """setNotificacion through zeep, an invoice through zeep, and the worker's push through the
-    proxy to the endpoint, which verifies the hub's signature on what arrives."""
+    proxy to the endpoint, which verifies the hub's signature on what arrives; or straight to it
+    when the operator exempts its host from the proxy."""
     root = tmp_path_factory.mktemp("push-proxy")
     with running_notify_hub("sqlite", "sqlite", root) as hub:
         endpoint = PushEndpoint(hub_cert_pem=hub.hub_cert_pem)
         endpoint.start()
         try:
             _configure(hub, endpoint.url)
-            hub.start_worker(FACTURAHUB_PUSH_PROXY_URL=proxy.url(USERINFO))
+            host = urlsplit(endpoint.url).hostname or ""
+            hub.start_worker(
+                FACTURAHUB_PUSH_PROXY_URL=proxy.url(USERINFO),
+                FACTURAHUB_PUSH_NO_PROXY=f"{host}, intranet.example" if exempted else "intranet.example",
+            )
             delivered = hub.submit(hub.suppliers_client(), correo="")
             push = wait_for(lambda: endpoint.for_registry_number(delivered), what="the push")[0]
             assert (push.tramitacion, push.anulacion) == ("1200", "4100")
-            assert {"method": "POST", "target": endpoint.url, "authorization": CREDENTIALS} in proxy.requests
+            through = {"method": "POST", "target": endpoint.url, "authorization": CREDENTIALS}
+            if exempted:
+                assert proxy.requests == []
+            else:
+                assert through in proxy.requests, proxy.requests
         finally:
             hub.stop_worker()
             endpoint.stop()

@@ -55,6 +55,17 @@ def test_the_time_zone_is_madrid_unless_configured() -> None:
         ({"FACTURAHUB_PUSH_PROXY_URL": "proxy.example:3128"}, "config.invalid", "push_proxy_url"),
         ({"FACTURAHUB_PUSH_PROXY_URL": "http://proxy:99999"}, "config.invalid", "Port out of range"),
         ({"FACTURAHUB_PUSH_PROXY_URL": "http://u:topsecret@proxy:3128/x"}, "config.invalid", "no path"),
+        (
+            {"FACTURAHUB_PUSH_NO_PROXY": "intranet.example, proxy.example:3128"},
+            "config.invalid",
+            "'proxy.example:3128' is neither a domain name nor an IP network (CIDR); ports are not supported",
+        ),
+        (
+            {"FACTURAHUB_PUSH_NO_PROXY": "10.0.0.0/8, *"},
+            "config.invalid",
+            "leave FACTURAHUB_PUSH_PROXY_URL unset",
+        ),
+        ({"FACTURAHUB_PUSH_NO_PROXY": "http://intranet.example"}, "config.invalid", "push_no_proxy"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragment: str) -> None:
@@ -73,6 +84,39 @@ def test_the_push_proxy_url_gives_address_and_credentials() -> None:
     proxy = parse_proxy_url("http://hub%40ayto:p%3Ass@[fd00::3]:3128/")
     assert (proxy.host, proxy.port, str(proxy)) == ("fd00::3", 3128, "[fd00::3]:3128")
     assert proxy.authorization == "Basic " + base64.b64encode(b"hub@ayto:p:ss").decode()
+
+
+@pytest.mark.parametrize(
+    ("host", "direct"),
+    [
+        ("intranet.example.org", True),
+        ("INTRANET.Example.org.", True),  # names are case-insensitive; a trailing dot is the root
+        ("erp.intranet.example.org", True),  # a subdomain
+        ("extranet.example.org", False),
+        ("badintranet.example.org", False),  # a suffix of the text, not of the domain
+        ("erp.partners.example", True),
+        ("partners.example", True),
+        ("vpn.example", True),  # written *.vpn.example
+        ("10.20.3.4", True),
+        ("10.21.0.1", False),
+        ("fd00:1::7", True),
+        ("[fd00:1::7]", True),
+        ("fd00:2::7", False),
+        ("192.168.1.10", False),  # an address is matched against the networks only
+        ("localhost", False),
+    ],
+)
+def test_the_no_proxy_list_matches_domains_with_their_subdomains_and_networks(
+    host: str, direct: bool
+) -> None:
+    exempt = load_settings(
+        environ={
+            "FACTURAHUB_PUSH_NO_PROXY": " intranet.example.org, .partners.example,*.vpn.example, "
+            "10.20.0.0/16,fd00:1::/64,,"
+        }
+    ).push_direct
+    assert exempt.matches(host) is direct
+    assert not load_settings(environ={}).push_direct.matches(host)  # by default everything is proxied
 
 
 def test_unknown_setting_in_file_is_refused(tmp_path: Path) -> None:

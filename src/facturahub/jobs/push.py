@@ -6,7 +6,8 @@ response). Delivered when the endpoint answers HTTP 200 with ``resultado/codigo`
 
 Straight to the endpoint, at the address the destination rule checked; or, when the operator
 configures one, through an HTTP proxy: ``CONNECT host:port`` for https (TLS still end to end and
-verified for the host name), the absolute URL for http.
+verified for the host name), the absolute URL for http. Endpoints the operator exempts from the
+proxy (``FACTURAHUB_PUSH_NO_PROXY``) are called straight, under the full destination rule.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from lxml import etree
 
-from facturahub.config import ProxyAddress
+from facturahub.config import NoProxy, ProxyAddress
 from facturahub.errors import FacturahubError
 from facturahub.services.destinations import DestinationPolicy, DestinationRefused, host_and_port
 from facturahub.services.notification_content import FlowStatus, PushStatus
@@ -74,7 +75,7 @@ class SOAPPusher:
     """Each call resolves the endpoint's host, checks the addresses against the destination policy
     and connects to the one it checked (TLS still verifies the certificate for the host name);
     redirects are not followed. With a ``proxy``, the hub screens what it can and the proxy
-    resolves and connects (services/destinations.py)."""
+    resolves and connects (services/destinations.py), except for the hosts ``direct`` names."""
 
     def __init__(
         self,
@@ -82,8 +83,10 @@ class SOAPPusher:
         timeout: float,
         destinations: DestinationPolicy,
         proxy: ProxyAddress | None = None,
+        direct: NoProxy | None = None,
     ) -> None:
         self.identity, self.timeout, self.destinations, self.proxy = identity, timeout, destinations, proxy
+        self.direct = direct or NoProxy()
 
     def signed_request(self, status: PushStatus) -> bytes:
         return sign_envelope(
@@ -97,14 +100,15 @@ class SOAPPusher:
         parts = urlsplit(url)
         host, port = host_and_port(url)
         headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
+        proxy = None if self.direct.matches(host) else self.proxy
         try:
-            if self.proxy is None:
+            if proxy is None:
                 connection, via = self._direct(host, port, parts.scheme == "https"), ""
                 target = _origin_form(parts)
             else:
                 self.destinations.screen(host, port)
-                connection, target = self._proxied(self.proxy, host, port, parts, headers)
-                via = f" through the proxy {self.proxy}"
+                connection, target = self._proxied(proxy, host, port, parts, headers)
+                via = f" through the proxy {proxy}"
         except DestinationRefused as exc:
             raise PushFailed(exc.message("en")) from None
         try:

@@ -31,6 +31,7 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
             settings.push_timeout_seconds,
             DestinationPolicy.from_settings(settings),
             settings.push_proxy,
+            settings.push_direct,
         ),
         policy=retry_policy(settings),
         language=settings.language,
