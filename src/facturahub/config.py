@@ -31,10 +31,13 @@ ENV_PREFIX = "FACTURAHUB_"
 CONFIG_FILE_ENV = "FACTURAHUB_CONFIG"
 
 
-def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
     """``"10.20.0.0/16, fd00:1::/64"`` → networks (a bare address is a one-address network).
     Raises ``ValueError`` naming the entry that is not a network."""
-    networks = []
+    networks: list[IPNetwork] = []
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
             continue
@@ -58,7 +61,6 @@ class ProxyAddress:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DOMAIN = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 
 

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from facturahub.services.notification_content import FlowStatus, PushStatus
+from facturahub.signatures.certgen import issue, new_key
 
 # --- an endpoint ---------------------------------------------------------------------------------
 
@@ -84,34 +84,22 @@ def push_status() -> PushStatus:
 def tls_server_certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A test CA (its PEM file returned) and a server certificate for ``localhost`` only (chain
     and key in one PEM file)."""
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = issue("facturahub push test CA", is_ca=True, days=1)
     now = datetime.now(UTC)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "facturahub push test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = new_key()
     server = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
+        .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .sign(ca.private_key, hashes.SHA256())
     )
     ca_file, chain_file = tmp_path / "ca.pem", tmp_path / "server.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    ca_file.write_bytes(ca.certificate_pem)
     chain_file.write_bytes(
         server.public_bytes(serialization.Encoding.PEM)
         + key.private_bytes(

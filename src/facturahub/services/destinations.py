@@ -25,12 +25,11 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from facturahub.config import Settings, parse_networks
+from facturahub.config import IPNetwork, Settings, parse_networks
 from facturahub.errors import InvalidInput
 from facturahub.i18n import register_messages
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
