@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, signed
 from tests.functional.soap_client import send_invoice, zeep_client
+from tests.xmlsec_signing import resign_exclusive_with_default_prefix
 
 from facturahub.signatures import xades_sign
 
@@ -97,3 +98,28 @@ def test_invoice_signature_checks_428_440(
     monkeypatch.setattr(xades_sign, "FACTURAE_POLICY_HASH", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
     wrong_policy = send_invoice(client, signed(invoice_variant()[0], face_hub.supplier))
     assert _code(wrong_policy) == "440", wrong_policy.resultado.descripcion
+
+
+def test_invoice_signed_by_xmlsec_with_default_in_the_prefix_list_is_registered(
+    face_hub: FaceHub, client: Any
+) -> None:
+    """Exclusive c14n with ``InclusiveNamespaces PrefixList="#default"`` on every reference, as
+    xmlsec and Santuario can sign: the hub's workers canonicalise it as the signer did. (In
+    SignedInfo's CanonicalizationMethod the prefix list is schema-invalid: 408 names it.)"""
+    xml, number = invoice_variant()
+    signer = face_hub.supplier
+    data = resign_exclusive_with_default_prefix(signed(xml, signer), signer.private_key, in_signed_info=False)
+
+    answer = send_invoice(client, data)
+
+    assert _code(answer) == "0", answer.resultado.descripcion
+    assert answer.factura.numeroFactura == number
+    assert answer.factura.numeroRegistro
+
+    strict_wildcard = resign_exclusive_with_default_prefix(
+        signed(invoice_variant()[0], signer), signer.private_key
+    )
+    refused = send_invoice(client, strict_wildcard)
+    assert _code(refused) == "408"
+    assert "CanonicalizationMethod" in refused.resultado.descripcion
+    assert "InclusiveNamespaces" in refused.resultado.descripcion

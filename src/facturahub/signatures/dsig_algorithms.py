@@ -1,6 +1,6 @@
-"""XML-DSig algorithm identifiers accepted by WS-Security verification and signing (rule S4), and the
-RSA / digest primitives behind them. Anything not listed here is refused: no HMAC, DSA, ECDSA, MD5,
-XSLT or XPath.
+"""XML-DSig algorithm identifiers accepted by both signature profiles (WS-Security and XAdES, rule S4),
+and the RSA / digest primitives behind them: the one place either profile signs, verifies or
+digests. Anything not listed here is refused: no HMAC, DSA, ECDSA, MD5, XSLT or XPath.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+C14N_10_WITH_COMMENTS = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+EXC_C14N_WITH_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+ENVELOPED_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -23,7 +26,15 @@ SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 SHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
 
-CANONICALIZATIONS = frozenset({EXC_C14N, C14N_10})
+#: Every canonicalisation either profile knows: URI -> (exclusive, with comments). XAdES accepts
+#: them all; WS-Security only the two without comments (what every SOAP stack sends).
+C14N_METHODS: dict[str, tuple[bool, bool]] = {
+    C14N_10: (False, False),
+    C14N_10_WITH_COMMENTS: (False, True),
+    EXC_C14N: (True, False),
+    EXC_C14N_WITH_COMMENTS: (True, True),
+}
+WSS_CANONICALIZATIONS = frozenset({EXC_C14N, C14N_10})
 
 _SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     RSA_SHA1: hashes.SHA1,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from facturahub.errors import SecurityError
-from facturahub.signatures.dsig_algorithms import CANONICALIZATIONS, DS_NS, EXC_C14N
+from facturahub.signatures.dsig_algorithms import DS_NS, EXC_C14N, WSS_CANONICALIZATIONS
 
 MAX_REFERENCES = 30
 MAX_TRANSFORMS = 5
@@ -154,7 +154,7 @@ def _reference(element: etree._Element, digest_methods: Collection[str]) -> Refe
 def _transform(element: etree._Element, *, where: str) -> Transform | None:
     """An accepted canonicalization (with its PrefixList), or None when the algorithm is refused."""
     algorithm = element.get("Algorithm", "")
-    if algorithm not in CANONICALIZATIONS:
+    if algorithm not in WSS_CANONICALIZATIONS:
         return None
     children = _elements(element)
     if algorithm == EXC_C14N and len(children) == 1 and children[0].tag == _INCLUSIVE_NAMESPACES:

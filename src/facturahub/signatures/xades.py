@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from facturahub.errors import SignatureInvalid
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.signatures.certificate_cache import load_base64_certificate
@@ -81,7 +82,7 @@ _DS_ELEMENTS = frozenset(
 
 # Clark names of the elements allowed anywhere inside the signature besides the XAdES namespaces.
 _ALLOWED_TAGS = frozenset(
-    {ds(local) for local in _DS_ELEMENTS} | {f"{{{dsig.EXC_C14N_NS}}}InclusiveNamespaces"}
+    {ds(local) for local in _DS_ELEMENTS} | {f"{{{algorithms.EXC_C14N}}}InclusiveNamespaces"}
 )
 _RETRIEVAL_METHOD = ds("RetrievalMethod")
 
@@ -367,7 +368,7 @@ def _verify_signed_info(
     if not candidates:
         raise SignatureInvalid("xades.certificate_key_unsupported", key_type=key_types[0])
     for der, certificate, key in candidates:
-        if dsig.rsa_verifies(key, value, octets, signed_info.signature_method):
+        if algorithms.rsa_verify(signed_info.signature_method, key, value, octets):
             return der, certificate
     # SignedInfo is not authentic. Every reference is already known to be local and every transform
     # harmless, so digesting them now is safe, and says which part changed when one did (a file
@@ -384,7 +385,7 @@ def _check_digests(plan: _Plan, signature: Any) -> bytes:
     document_octets = b""
     for reference, target in plan.targets:
         octets = dsig.reference_octets(reference, target, signature)
-        found = dsig.digest(octets, reference.digest_method)
+        found = algorithms.digest(reference.digest_method, octets)
         if found != reference.digest_value:
             raise SignatureInvalid(
                 "xades.reference_digest_mismatch",

@@ -1,6 +1,8 @@
-"""Generic XML-DSig pieces used by the XAdES verifier and signer: the algorithm allow-lists, strict
-parsing of ``SignedInfo`` and its references, a document-wide Id index that refuses duplicates,
-canonicalisation of exactly the node a reference names, digests and RSA PKCS#1 v1.5.
+"""The XML-DSig reading used by the XAdES verifier and signer: strict parsing of ``SignedInfo`` and
+its references against the allow-lists of :mod:`facturahub.signatures.dsig_algorithms` (which also
+digests, signs and verifies for both profiles), a document-wide Id index that refuses duplicates, and
+the octets a reference names — through the one canonicaliser, :mod:`facturahub.signatures.dsig_c14n`,
+and the enveloped-signature transform.
 
 Nothing here fetches anything: the only URIs accepted are ``""`` (or no URI attribute: the whole
 document) and same-document ``#id`` fragments. Every refusal raises :class:`SignatureInvalid` with a
@@ -12,52 +14,29 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from facturahub.errors import SignatureInvalid
+from facturahub.signatures import dsig_c14n, xml_ids
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
-from facturahub.signatures import xml_ids
-
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-EXC_C14N_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
-
-RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-RSA_SHA512 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
-SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
-SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-SHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
-C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-C14N_WITH_COMMENTS = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-EXC_C14N_WITH_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
-ENVELOPED_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-
-#: Allowed SignatureMethod URIs and the hash each one signs with.
-SIGNATURE_HASHES: dict[str, str] = {RSA_SHA1: "sha1", RSA_SHA256: "sha256", RSA_SHA512: "sha512"}
-#: Allowed DigestMethod URIs and their hashlib names.
-DIGEST_HASHES: dict[str, str] = {SHA1: "sha1", SHA256: "sha256", SHA512: "sha512"}
-#: Allowed canonicalisations: URI -> (exclusive, with comments).
-CANONICALIZATIONS: dict[str, tuple[bool, bool]] = {
-    C14N: (False, False),
-    C14N_WITH_COMMENTS: (False, True),
-    EXC_C14N: (True, False),
-    EXC_C14N_WITH_COMMENTS: (True, True),
-}
+from facturahub.signatures.dsig_algorithms import (
+    C14N_10,
+    C14N_METHODS,
+    DIGEST_METHODS,
+    DS_NS,
+    ENVELOPED_SIGNATURE,
+    EXC_C14N,
+    SIGNATURE_METHODS,
+)
 
 MAX_REFERENCES = 30
 MAX_TRANSFORMS = 5
 ID_ATTRIBUTES = ("Id", "ID", "id")
-_XML_ATTRIBUTE = "{http://www.w3.org/XML/1998/namespace}"
 # Clark names of the SignedInfo elements.
 _CANONICALIZATION_METHOD = f"{{{DS_NS}}}CanonicalizationMethod"
 _SIGNATURE_METHOD = f"{{{DS_NS}}}SignatureMethod"
@@ -67,11 +46,6 @@ _DIGEST_METHOD = f"{{{DS_NS}}}DigestMethod"
 _DIGEST_VALUE = f"{{{DS_NS}}}DigestValue"
 _TRANSFORM = f"{{{DS_NS}}}Transform"
 
-_CRYPTO_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha512": hashes.SHA512,
-}
 # The enveloped-signature transform's markers (see ``_canonical_without``).
 _MARKER = "facturahub-enveloped-signature-marker"
 _MARKER_ATTRIBUTE = "nonce"
@@ -92,7 +66,7 @@ class Transform:
 
     @property
     def is_canonicalization(self) -> bool:
-        return self.algorithm in CANONICALIZATIONS
+        return self.algorithm in C14N_METHODS
 
 
 @dataclass(frozen=True)
@@ -122,7 +96,7 @@ class Reference:
 
     @property
     def canonicalization(self) -> Transform:
-        return next((t for t in self.transforms if t.is_canonicalization), Transform(C14N))
+        return next((t for t in self.transforms if t.is_canonicalization), Transform(C14N_10))
 
 
 @dataclass(frozen=True)
@@ -162,7 +136,7 @@ def parse_signed_info(element: Any) -> SignedInfo:
             )
     canonicalization = _canonicalization_method(children[0], kind="canonicalization")
     signature_method = _algorithm(children[1])
-    if signature_method not in SIGNATURE_HASHES:
+    if signature_method not in SIGNATURE_METHODS:
         raise SignatureInvalid("xades.algorithm_refused", kind="signature", algorithm=signature_method)
     return SignedInfo(
         element=element,
@@ -185,7 +159,7 @@ def parse_reference(element: Any) -> Reference:
             transforms = _transforms(child, label)
         elif child.tag == _DIGEST_METHOD and digest_method is None:
             digest_method = _algorithm(child)
-            if digest_method not in DIGEST_HASHES:
+            if digest_method not in DIGEST_METHODS:
                 raise SignatureInvalid("xades.algorithm_refused", kind="digest", algorithm=digest_method)
         elif child.tag == _DIGEST_VALUE and digest_method is not None and digest_value is None:
             digest_value = decode_base64(child.text, what=f"DigestValue of reference '{label}'")
@@ -228,7 +202,7 @@ def _transforms(element: Any, label: str) -> list[Transform]:
                     "xades.signature_malformed", detail="enveloped-signature takes no parameters"
                 )
             transforms.append(Transform(algorithm))
-        elif algorithm in CANONICALIZATIONS:
+        elif algorithm in C14N_METHODS:
             transforms.append(_canonicalization_method(child, kind="transform"))
         else:
             raise SignatureInvalid("xades.algorithm_refused", kind="transform", algorithm=algorithm)
@@ -243,12 +217,12 @@ def _transforms(element: Any, label: str) -> list[Transform]:
 
 def _canonicalization_method(element: Any, *, kind: str) -> Transform:
     algorithm = _algorithm(element)
-    if algorithm not in CANONICALIZATIONS:
+    if algorithm not in C14N_METHODS:
         raise SignatureInvalid("xades.algorithm_refused", kind=kind, algorithm=algorithm)
     prefixes: tuple[str, ...] = ()
     for child in element_children(element):
-        exclusive = CANONICALIZATIONS[algorithm][0]
-        if not exclusive or child.tag != f"{{{EXC_C14N_NS}}}InclusiveNamespaces":
+        exclusive = C14N_METHODS[algorithm][0]
+        if not exclusive or child.tag != f"{{{EXC_C14N}}}InclusiveNamespaces":
             raise SignatureInvalid(
                 "xades.signature_malformed",
                 detail=f"unexpected {etree.QName(child).localname} in canonicalisation {algorithm}",
@@ -285,34 +259,10 @@ def index_ids(tree: Any) -> dict[str, Any]:
 
 
 def canonicalize(node: Any, method: Transform, *, comments: bool = True) -> bytes:
-    """Canonical octets of ``node`` (an element, or an ElementTree for the whole document).
-
-    ``comments=False`` for node-sets obtained through a URI (``""`` or ``#id``), which never carry
-    comments whatever the canonicalisation method says. Inclusive C14N 1.0 of an element also
-    carries the ``xml:*`` attributes (``xml:lang``, ``xml:space``…) it inherits from its ancestors,
-    which lxml's subtree serialisation leaves out: they are set on the element for the duration.
-    """
-    exclusive, with_comments = CANONICALIZATIONS[method.algorithm]
-    options: dict[str, Any] = {"exclusive": exclusive, "with_comments": with_comments and comments}
-    if exclusive and method.inclusive_prefixes:
-        options["inclusive_ns_prefixes"] = list(method.inclusive_prefixes)
-    inherited = {} if exclusive or isinstance(node, etree._ElementTree) else _inherited_xml_attributes(node)
-    for name, value in inherited.items():
-        node.set(name, value)
-    try:
-        return bytes(etree.tostring(node, method="c14n", **options))
-    finally:
-        for name in inherited:
-            del node.attrib[name]
-
-
-def _inherited_xml_attributes(element: Any) -> dict[str, str]:
-    inherited: dict[str, str] = {}
-    for ancestor in element.iterancestors():
-        for name, value in ancestor.attrib.items():
-            if name.startswith(_XML_ATTRIBUTE) and name not in element.attrib and name not in inherited:
-                inherited[name] = value
-    return inherited
+    """Canonical octets of ``node`` (an element, or an ElementTree for the whole document) by one
+    parsed canonicalisation method. ``comments=False`` for node-sets obtained through a URI (``""``
+    or ``#id``), which never carry comments whatever the method says."""
+    return dsig_c14n.canonicalize(node, method.algorithm, method.inclusive_prefixes, keep_comments=comments)
 
 
 def reference_octets(reference: Reference, target: Any, signature: Any) -> bytes:
@@ -390,10 +340,6 @@ def _marker_spans(octets: bytes, token: bytes) -> tuple[tuple[int, int], tuple[i
     return spans[0], spans[1]
 
 
-def digest(data: bytes, method: str) -> bytes:
-    return hashlib.new(DIGEST_HASHES[method], data).digest()
-
-
 def _contains(target: Any, signature: Any) -> bool:
     if isinstance(target, etree._ElementTree):
         return True
@@ -431,19 +377,3 @@ def without(target: Any, signature: Any) -> Any:
     if isinstance(target, etree._ElementTree):
         return clone
     return _follow(clone.getroot(), _path(target))
-
-
-def crypto_hash(signature_method: str) -> hashes.HashAlgorithm:
-    return _CRYPTO_HASHES[SIGNATURE_HASHES[signature_method]]()
-
-
-def rsa_verifies(key: rsa.RSAPublicKey, signature_value: bytes, data: bytes, signature_method: str) -> bool:
-    try:
-        key.verify(signature_value, data, padding.PKCS1v15(), crypto_hash(signature_method))
-    except InvalidSignature:
-        return False
-    return True
-
-
-def rsa_sign(key: rsa.RSAPrivateKey, data: bytes, signature_method: str) -> bytes:
-    return key.sign(data, padding.PKCS1v15(), crypto_hash(signature_method))

@@ -15,6 +15,7 @@ from cryptography import x509
 from lxml import etree
 
 from facturahub.errors import SignatureInvalid
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.signatures.xades_dsig import ds
@@ -29,7 +30,7 @@ FACTURAE_POLICY_IDENTIFIER = (
     "http://www.facturae.es/politica_de_firma_formato_facturae/politica_de_firma_formato_facturae_v3_1.pdf"
 )
 FACTURAE_POLICY_HASH = "Ohixl6upD6av8N7pEvDABhEL6hM="
-FACTURAE_POLICY_HASH_ALGORITHM = dsig.SHA1
+FACTURAE_POLICY_HASH_ALGORITHM = algorithms.SHA1
 FACTURAE_POLICY_DESCRIPTION = "Política de Firma FacturaE v3.1"
 #: The keys that mean "wrong or missing signature policy" (FACe code 440, the others are 428).
 POLICY_ERROR_KEYS = frozenset({"xades.policy_missing", "xades.policy_unknown", "xades.policy_hash_mismatch"})
@@ -134,10 +135,10 @@ def _matching_cert(cert_elements: list[Any], x: Any, signer_der: bytes) -> Any:
                 "xades.signature_malformed", detail="SigningCertificate Cert without CertDigest"
             )
         method = str(method_element.get("Algorithm") or "")
-        if method not in dsig.DIGEST_HASHES:
+        if method not in algorithms.DIGEST_METHODS:
             raise SignatureInvalid("xades.algorithm_refused", kind="digest", algorithm=method)
         claimed = dsig.decode_base64(value_text, what="CertDigest")
-        actual = dsig.digest(signer_der, method)
+        actual = algorithms.digest(method, signer_der)
         if claimed == actual:
             return cert_element
         first_claim = first_claim or (method, claimed, actual)

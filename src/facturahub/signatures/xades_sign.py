@@ -20,9 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from facturahub.errors import InvalidInput
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
-from facturahub.signatures.xades_dsig import DS_NS, ds
+from facturahub.signatures.dsig_algorithms import DS_NS
+from facturahub.signatures.xades_dsig import ds
 from facturahub.signatures.xades_keys import check_key_pair
 from facturahub.signatures.xades_properties import (
     FACTURAE_POLICY_DESCRIPTION,
@@ -36,13 +38,13 @@ from facturahub.signatures.xml import DEFAULT_MAX_BYTES, parse_xml
 
 #: Supported algorithm names -> (SignatureMethod, DigestMethod used for every digest).
 ALGORITHMS: dict[str, tuple[str, str]] = {
-    "rsa-sha1": (dsig.RSA_SHA1, dsig.SHA1),
-    "rsa-sha256": (dsig.RSA_SHA256, dsig.SHA256),
-    "rsa-sha512": (dsig.RSA_SHA512, dsig.SHA512),
+    "rsa-sha1": (algorithms.RSA_SHA1, algorithms.SHA1),
+    "rsa-sha256": (algorithms.RSA_SHA256, algorithms.SHA256),
+    "rsa-sha512": (algorithms.RSA_SHA512, algorithms.SHA512),
 }
 OBJECT_TYPE = "http://www.w3.org/2000/09/xmldsig#Object"
 FACTURAE_OBJECT_IDENTIFIER = "urn:oid:1.2.840.10003.5.109.10"
-_C14N = dsig.Transform(dsig.C14N)
+_C14N = dsig.Transform(algorithms.C14N_10)
 
 
 def sign_invoice(
@@ -75,11 +77,13 @@ def sign_invoice(
     signature = etree.SubElement(root, ds("Signature"), nsmap={"ds": DS_NS, "xades": XADES_NS})
     signature.set("Id", ids.signature)
     signed_info = etree.SubElement(signature, ds("SignedInfo"))
-    etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=dsig.C14N)
+    etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=algorithms.C14N_10)
     etree.SubElement(signed_info, ds("SignatureMethod"), Algorithm=signature_method)
     document_ref = _reference(signed_info, uri="", ref_id=ids.reference, ref_type=OBJECT_TYPE)
     etree.SubElement(
-        etree.SubElement(document_ref, ds("Transforms")), ds("Transform"), Algorithm=dsig.ENVELOPED_SIGNATURE
+        etree.SubElement(document_ref, ds("Transforms")),
+        ds("Transform"),
+        Algorithm=algorithms.ENVELOPED_SIGNATURE,
     )
     properties_ref = _reference(signed_info, uri=f"#{ids.signed_properties}", ref_type=SIGNED_PROPERTIES_TYPE)
     key_info_ref = _reference(signed_info, uri=f"#{ids.key_info}")
@@ -93,7 +97,7 @@ def sign_invoice(
     )
     _set_digest(properties_ref, digest_method, dsig.canonicalize(signed_properties, _C14N, comments=False))
     _set_digest(key_info_ref, digest_method, dsig.canonicalize(key_info, _C14N, comments=False))
-    value = dsig.rsa_sign(private_key, dsig.canonicalize(signed_info, _C14N), signature_method)
+    value = algorithms.rsa_sign(signature_method, private_key, dsig.canonicalize(signed_info, _C14N))
     signature_value.text = _wrapped(value)
     return bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
 
@@ -119,7 +123,7 @@ def _reference(parent: Any, *, uri: str, ref_id: str | None = None, ref_type: st
 
 def _set_digest(reference: Any, digest_method: str, octets: bytes) -> None:
     etree.SubElement(reference, ds("DigestMethod"), Algorithm=digest_method)
-    etree.SubElement(reference, ds("DigestValue")).text = _b64(dsig.digest(octets, digest_method))
+    etree.SubElement(reference, ds("DigestValue")).text = _b64(algorithms.digest(digest_method, octets))
 
 
 def _key_info(signature: Any, key_info_id: str, certificates: Sequence[x509.Certificate]) -> Any:
@@ -152,7 +156,7 @@ def _signed_properties(
     cert_digest = etree.SubElement(cert, x("CertDigest"))
     etree.SubElement(cert_digest, ds("DigestMethod"), Algorithm=digest_method)
     der = certificate.public_bytes(serialization.Encoding.DER)
-    etree.SubElement(cert_digest, ds("DigestValue")).text = _b64(dsig.digest(der, digest_method))
+    etree.SubElement(cert_digest, ds("DigestValue")).text = _b64(algorithms.digest(digest_method, der))
     issuer_serial = etree.SubElement(cert, x("IssuerSerial"))
     etree.SubElement(issuer_serial, ds("X509IssuerName")).text = certificate.issuer.rfc4514_string()
     etree.SubElement(issuer_serial, ds("X509SerialNumber")).text = str(certificate.serial_number)

@@ -12,18 +12,20 @@ from lxml import etree
 
 from facturahub.errors import SecurityError, SignatureInvalid
 from facturahub.signatures import certgen
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures.certificate_cache import load_base64_certificate
 from facturahub.signatures.wss_envelope import index_ids as wss_index_ids
 from facturahub.signatures.xml import _DOCTYPE_MARKERS, parse_xml
 
-DS_NS = dsig.DS_NS
+DS_NS = algorithms.DS_NS
 METHODS = [
-    dsig.Transform(dsig.C14N),
-    dsig.Transform(dsig.C14N_WITH_COMMENTS),
-    dsig.Transform(dsig.EXC_C14N),
-    dsig.Transform(dsig.EXC_C14N_WITH_COMMENTS),
-    dsig.Transform(dsig.EXC_C14N, ("p", "q")),
+    dsig.Transform(algorithms.C14N_10),
+    dsig.Transform(algorithms.C14N_10_WITH_COMMENTS),
+    dsig.Transform(algorithms.EXC_C14N),
+    dsig.Transform(algorithms.EXC_C14N_WITH_COMMENTS),
+    dsig.Transform(algorithms.EXC_C14N, ("p", "q")),
+    dsig.Transform(algorithms.EXC_C14N_WITH_COMMENTS, ("#default", "ds")),
 ]
 # Signatures in odd places of odd documents: default namespaces inside and around the signature,
 # text, comments, processing instructions and CDATA around it, elements after it, a nested element
@@ -69,8 +71,8 @@ def test_enveloped_transform_matches_canonicalising_a_copy(shared_data: Path) ->
                     uri="",
                     id=None,
                     type=None,
-                    transforms=(dsig.Transform(dsig.ENVELOPED_SIGNATURE), method),
-                    digest_method=dsig.SHA256,
+                    transforms=(dsig.Transform(algorithms.ENVELOPED_SIGNATURE), method),
+                    digest_method=algorithms.SHA256,
                     digest_value=b"",
                 )
                 assert dsig.reference_octets(reference, target, signature) == expected

@@ -7,9 +7,15 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
-from facturahub.signatures.dsig_algorithms import C14N_10, EXC_C14N
+from facturahub.signatures.dsig_algorithms import (
+    C14N_10,
+    C14N_10_WITH_COMMENTS,
+    EXC_C14N,
+    EXC_C14N_WITH_COMMENTS,
+)
 from facturahub.signatures.dsig_c14n import canonicalize, canonicalize_octets
 from facturahub.signatures.wss_messages import MESSAGES
 from facturahub.signatures.xml import parse_xml
@@ -67,6 +73,40 @@ def test_canonicalize_leaves_the_tree_untouched() -> None:
     canonicalize(root[0], C14N_10)
     canonicalize(root[0], EXC_C14N, ["#default"])
     assert etree.tostring(root) == before
+
+
+# Two prefixes bound to one namespace: the signer digested the prefix the element was written with.
+TWIN_PREFIXES = b'<r xmlns:ds="urn:s" xmlns:d2="urn:s" xml:lang="es"><d2:S><ds:T/></d2:S></r>'
+
+
+def test_prefix_list_keeps_each_element_s_own_prefix_among_twins() -> None:
+    signature = parse_xml(TWIN_PREFIXES).getroot()[0]
+    assert canonicalize(signature, EXC_C14N, ["#default"]) == (
+        b'<d2:S xmlns:d2="urn:s"><ds:T xmlns:ds="urn:s"></ds:T></d2:S>'
+    )
+    assert canonicalize(signature, EXC_C14N, ["#default"]) == canonicalize(signature, EXC_C14N)
+
+
+def test_inherited_xml_attributes_keep_each_element_s_own_prefix_among_twins() -> None:
+    root = parse_xml(TWIN_PREFIXES).getroot()
+    before = etree.tostring(root)
+    assert canonicalize(root[0], C14N_10) == (
+        b'<d2:S xmlns:d2="urn:s" xmlns:ds="urn:s" xml:lang="es"><ds:T></ds:T></d2:S>'
+    )
+    assert etree.tostring(root) == before
+
+
+def test_with_comments_methods_keep_comments_only_when_asked() -> None:
+    body = _body()
+    assert b"<!-- comment -->" in canonicalize(body, C14N_10_WITH_COMMENTS, keep_comments=True)
+    assert b"<!--" not in canonicalize(body, C14N_10_WITH_COMMENTS)
+    assert b"<!--" not in canonicalize(body, C14N_10, keep_comments=True)
+    assert b"<!-- comment -->" in canonicalize(body, EXC_C14N_WITH_COMMENTS, ["#default"], keep_comments=True)
+
+
+def test_unknown_algorithm_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="c14n11"):
+        canonicalize(_body(), "http://www.w3.org/2006/12/xml-c14n11")
 
 
 def test_chained_transform_reparses_octets() -> None:

@@ -14,6 +14,8 @@ import copy
 import hashlib
 import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,10 +29,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
+from tests.xmlsec_signing import UNUSED_DEFAULT_NAMESPACE, resign_exclusive_with_default_prefix
 
 from facturahub.errors import SecurityError, SignatureInvalid
 from facturahub.i18n import has_message
-from facturahub.signatures import xades_dsig
+from facturahub.signatures import dsig_algorithms as algorithms
+from facturahub.signatures import dsig_c14n, xades_dsig
 from facturahub.signatures.xades import POLICY_ERROR_KEYS, verify_invoice_signature
 from facturahub.signatures.xades_keys import load_pkcs12
 from facturahub.signatures.xades_sign import sign_invoice
@@ -321,7 +325,7 @@ def test_f2_second_whole_document_reference_is_refused(
 ) -> None:
     extra = _reference(signed, "")
     transforms = etree.Element(f"{DS}Transforms")
-    etree.SubElement(transforms, f"{DS}Transform", Algorithm=xades_dsig.ENVELOPED_SIGNATURE)
+    etree.SubElement(transforms, f"{DS}Transform", Algorithm=algorithms.ENVELOPED_SIGNATURE)
     extra.insert(0, transforms)
     _resign(signed, victim[1])
 
@@ -427,7 +431,7 @@ def test_f3_changing_signed_info_breaks_the_signature_value(shared_data: Path) -
     tree = _sample(shared_data, "aapp2face-sample-factura-firmada-32v1.xsig")
     _first(tree, "//ds:SignedInfo").set("Id", "Signature-SignedInfo999999")
 
-    _refused(tree, "xades.signature_value_invalid", algorithm=xades_dsig.RSA_SHA1, certificates=1)
+    _refused(tree, "xades.signature_value_invalid", algorithm=algorithms.RSA_SHA1, certificates=1)
 
 
 def test_f3_forged_invoice_appended_inside_the_signed_root_is_refused(shared_data: Path) -> None:
@@ -476,7 +480,7 @@ def test_f4_wrong_policy_hash_is_a_policy_error(
         "xades.policy_hash_mismatch",
         expected="Ohixl6upD6av8N7pEvDABhEL6hM=",
         found="V2hhdGV2ZXIgaGFzaCAxMjM0NTY=",
-        algorithm=xades_dsig.SHA1,
+        algorithm=algorithms.SHA1,
     )
     assert error.key in POLICY_ERROR_KEYS
 
@@ -484,10 +488,10 @@ def test_f4_wrong_policy_hash_is_a_policy_error(
 def test_f4_right_value_under_another_hash_algorithm_is_a_policy_error(
     signed: Any, victim: tuple[x509.Certificate, rsa.RSAPrivateKey]
 ) -> None:
-    _first(signed, "//xades:SigPolicyHash/ds:DigestMethod").set("Algorithm", xades_dsig.SHA256)
+    _first(signed, "//xades:SigPolicyHash/ds:DigestMethod").set("Algorithm", algorithms.SHA256)
     _resign(signed, victim[1])
 
-    _refused(signed, "xades.policy_hash_mismatch", algorithm=xades_dsig.SHA256)
+    _refused(signed, "xades.policy_hash_mismatch", algorithm=algorithms.SHA256)
 
 
 def test_f4_missing_policy_is_a_policy_error(
@@ -550,7 +554,7 @@ def test_signing_certificate_digest_mismatch_is_refused(
         "xades.signing_certificate_mismatch",
         claimed=wrong,
         actual=base64.b64encode(victim_digest).decode(),
-        algorithm=xades_dsig.SHA256,
+        algorithm=algorithms.SHA256,
     )
 
 
@@ -729,6 +733,31 @@ def test_exclusive_c14n_signed_info_and_references_are_accepted(
     context.verify(root.find(f"{DS}Signature"))  # an independent implementation agrees
 
 
+def test_exclusive_c14n_with_default_in_the_prefix_list_signed_by_xmlsec_is_accepted(
+    signed: Any, victim: tuple[x509.Certificate, rsa.RSAPrivateKey]
+) -> None:
+    """lxml drops the ``#default`` token of a prefix list unless the document's parser dictionary
+    already knows it, so the verification runs in a fresh interpreter too, as in a hub worker that
+    has never canonicalised with a prefix list before."""
+    data = resign_exclusive_with_default_prefix(_bytes(signed), victim[1])
+    signed_info = _first(parse_xml(data), "//ds:SignedInfo")
+    declaration = f'xmlns="{UNUSED_DEFAULT_NAMESPACE}"'.encode()
+    assert declaration in dsig_c14n.canonicalize(signed_info, EXC_C14N, ["#default"])
+    assert declaration not in _c14n(signed_info, exclusive=True)  # the token really changes the octets
+
+    verify = (
+        "import sys\n"
+        "from facturahub.signatures.xades import verify_invoice_signature\n"
+        "print(verify_invoice_signature(sys.stdin.buffer.read()).canonicalization_algorithm)\n"
+    )
+    fresh = subprocess.run(
+        [sys.executable, "-c", verify], input=data, capture_output=True, check=False, timeout=60
+    )
+    assert fresh.returncode == 0, fresh.stderr.decode()
+    assert fresh.stdout.decode().strip() == EXC_C14N
+    assert verify_invoice_signature(data).canonicalization_algorithm == EXC_C14N
+
+
 # --- S4 algorithms and URIs -----------------------------------------------------------------------
 
 
@@ -796,14 +825,14 @@ def test_s4_transforms_off_the_allow_list_are_refused(
 def test_s4_more_than_five_transforms_are_refused(signed: Any) -> None:
     transforms = _first(signed, "//ds:Reference[@URI='']/ds:Transforms")
     for _ in range(5):
-        etree.SubElement(transforms, f"{DS}Transform", Algorithm=xades_dsig.ENVELOPED_SIGNATURE)
+        etree.SubElement(transforms, f"{DS}Transform", Algorithm=algorithms.ENVELOPED_SIGNATURE)
 
     _refused(signed, "xades.too_many_transforms", uri="", count=6, limit=5)
 
 
 def test_s4_transforms_in_a_meaningless_order_are_refused(signed: Any) -> None:
     transforms = _first(signed, "//ds:Reference[@URI='']/ds:Transforms")
-    transforms.insert(0, etree.Element(f"{DS}Transform", Algorithm=xades_dsig.C14N))
+    transforms.insert(0, etree.Element(f"{DS}Transform", Algorithm=algorithms.C14N_10))
 
     _refused(signed, "xades.transform_order", uri="")
 
@@ -915,7 +944,7 @@ def test_s4_signed_info_is_verified_before_any_reference_is_digested(
     signed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[str] = []
-    real_verify, real_octets = xades_dsig.rsa_verifies, xades_dsig.reference_octets
+    real_verify, real_octets = algorithms.rsa_verify, xades_dsig.reference_octets
 
     def verify(*args: Any) -> bool:
         events.append("verify SignedInfo")
@@ -925,7 +954,7 @@ def test_s4_signed_info_is_verified_before_any_reference_is_digested(
         events.append(f"digest {reference.label}")
         return bytes(real_octets(reference, *args))
 
-    monkeypatch.setattr(xades_dsig, "rsa_verifies", verify)
+    monkeypatch.setattr(algorithms, "rsa_verify", verify)
     monkeypatch.setattr(xades_dsig, "reference_octets", octets)
 
     verify_invoice_signature(_bytes(signed))
@@ -940,7 +969,7 @@ def test_s4_forged_signature_value_with_untouched_references_is_refused(signed: 
     raw[-1] ^= 0x01
     value.text = base64.b64encode(bytes(raw)).decode()
 
-    _refused(signed, "xades.signature_value_invalid", algorithm=xades_dsig.RSA_SHA256, certificates=1)
+    _refused(signed, "xades.signature_value_invalid", algorithm=algorithms.RSA_SHA256, certificates=1)
 
 
 def test_malformed_base64_signature_value_is_refused(signed: Any) -> None:

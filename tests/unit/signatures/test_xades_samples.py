@@ -14,7 +14,7 @@ from cryptography import x509
 
 from facturahub.errors import SignatureInvalid
 from facturahub.i18n import has_message
-from facturahub.signatures import xades_dsig as dsig
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures.xades import (
     FACTURAE_POLICY_IDENTIFIER,
     POLICY_ERROR_KEYS,
@@ -42,9 +42,9 @@ def _rendered(error: SignatureInvalid) -> None:
 def test_face_official_test_invoice_verifies_rsa_sha1_with_sha512_digests(shared_data: Path) -> None:
     verified = verify_invoice_signature(_sample(shared_data, "factura-prueba-v1-2-0.xsig"))
 
-    assert verified.signature_algorithm == dsig.RSA_SHA1
-    assert verified.digest_algorithm == dsig.SHA512
-    assert verified.canonicalization_algorithm == dsig.C14N
+    assert verified.signature_algorithm == algorithms.RSA_SHA1
+    assert verified.digest_algorithm == algorithms.SHA512
+    assert verified.canonicalization_algorithm == algorithms.C14N_10
     assert verified.signing_time == datetime(2017, 8, 11, 8, 32, 51, tzinfo=UTC)
     assert verified.certificate.serial_number == 13097810054193311204
     assert "JUAN CAMARA" in verified.certificate.subject.rfc4514_string()
@@ -63,8 +63,8 @@ def test_face_official_test_invoice_verifies_rsa_sha1_with_sha512_digests(shared
 def test_aapp2face_sample_verifies(shared_data: Path) -> None:
     verified = verify_invoice_signature(_sample(shared_data, "aapp2face-sample-factura-firmada-32v1.xsig"))
 
-    assert verified.signature_algorithm == dsig.RSA_SHA1
-    assert verified.digest_algorithm == dsig.SHA1
+    assert verified.signature_algorithm == algorithms.RSA_SHA1
+    assert verified.digest_algorithm == algorithms.SHA1
     assert verified.signing_time == datetime(2010, 3, 10, 11, 46, 58, tzinfo=UTC)
     assert verified.certificate.serial_number == 135
     assert verified.embedded_certificates == ()
@@ -140,7 +140,7 @@ def test_gobl_sample_reindented_after_signing_fails_naming_the_document_referenc
     assert error.key == "xades.reference_digest_mismatch"
     assert error.params["uri"] == ""
     assert error.params["reference_id"] == "Reference-679f2f25-7483-11ec-9722-7ea2cb436ff6"
-    assert error.params["algorithm"] == dsig.SHA512
+    assert error.params["algorithm"] == algorithms.SHA512
     assert error.params["expected"].startswith("QScpfVs9mP2OjrW6")
     assert error.params["found"] != error.params["expected"]
     assert error.key not in POLICY_ERROR_KEYS

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from facturahub.errors import InvalidInput
 from facturahub.i18n import has_message
-from facturahub.signatures import xades_dsig as dsig
+from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures.xades import (
     FACTURAE_POLICY_HASH,
     FACTURAE_POLICY_IDENTIFIER,
@@ -39,9 +39,9 @@ UNSIGNED = (
     "fawno-unsigned-factura_ejemplo.xml",
 )
 ALGORITHMS = {
-    "rsa-sha1": (dsig.RSA_SHA1, dsig.SHA1),
-    "rsa-sha256": (dsig.RSA_SHA256, dsig.SHA256),
-    "rsa-sha512": (dsig.RSA_SHA512, dsig.SHA512),
+    "rsa-sha1": (algorithms.RSA_SHA1, algorithms.SHA1),
+    "rsa-sha256": (algorithms.RSA_SHA256, algorithms.SHA256),
+    "rsa-sha512": (algorithms.RSA_SHA512, algorithms.SHA512),
 }
 
 
@@ -119,15 +119,17 @@ def test_signature_layout_is_xades_epes_enveloped_with_inclusive_c14n(shared_dat
     signature = root[-1]
     assert signature.tag == f"{DS}Signature"
     signed_info = signature.find(f"{DS}SignedInfo")
-    assert signed_info.find(f"{DS}CanonicalizationMethod").get("Algorithm") == dsig.C14N
-    assert signed_info.find(f"{DS}SignatureMethod").get("Algorithm") == dsig.RSA_SHA256
+    assert signed_info.find(f"{DS}CanonicalizationMethod").get("Algorithm") == algorithms.C14N_10
+    assert signed_info.find(f"{DS}SignatureMethod").get("Algorithm") == algorithms.RSA_SHA256
     references = signed_info.findall(f"{DS}Reference")
     assert [reference.get("URI") for reference in references] == [
         "",
         f"#{signature.get('Id')}-SignedProperties",
         f"#{signature.get('Id')}-KeyInfo",
     ]
-    assert [t.get("Algorithm") for t in references[0].iter(f"{DS}Transform")] == [dsig.ENVELOPED_SIGNATURE]
+    assert [t.get("Algorithm") for t in references[0].iter(f"{DS}Transform")] == [
+        algorithms.ENVELOPED_SIGNATURE
+    ]
     assert references[1].get("Type") == "http://uri.etsi.org/01903#SignedProperties"
     certificates = signature.findall(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")
     assert len(certificates) == 1 + len(chain)
