@@ -172,10 +172,14 @@ def _x509_data(x509_data: etree._Element) -> KeyReference:
     return CertificateReference(certificate=certificate, der=der, source="X509Certificate")
 
 
+# A decimal serial number (RFC 5280 allows at most 20 octets: 49 digits); ASCII digits only.
+_SERIAL = re.compile(r"[0-9]{1,60}", re.ASCII)
+
+
 def _issuer_serial(element: etree._Element) -> IssuerSerialReference:
     issuer = (element.findtext(f"{{{DS_NS}}}X509IssuerName") or "").strip()
     serial_text = (element.findtext(f"{{{DS_NS}}}X509SerialNumber") or "").strip()
-    if not issuer or not serial_text.isdigit():
+    if not issuer or not _SERIAL.fullmatch(serial_text):
         raise SecurityError(
             "wss.key_reference_malformed", detail="X509IssuerSerial needs an issuer name and a serial number"
         )

@@ -217,9 +217,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "wss.timestamp_too_old": {
         "es": "El mensaje se creó el {created} y el servidor lo admite durante {limit} s como máximo, "
-        "declare lo que declare su Expires; hora del servidor {server_time}, tolerancia {skew} s",
+        "declare o no un Expires posterior; hora del servidor {server_time}, tolerancia {skew} s",
         "en": "The message was created at {created} and the server accepts it for at most {limit} s, "
-        "whatever its Expires says; server time {server_time}, allowed skew {skew} s",
+        "with or without a later Expires; server time {server_time}, allowed skew {skew} s",
     },
     # Signing responses
     "wss.signing_key_mismatch": {

@@ -58,7 +58,7 @@ def parse_time(text: str) -> datetime | None:
         tz = timezone(-offset if zone[0] == "-" else offset)
     try:
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # no such date, or out of range once in UTC (year 1 +01:00)
         return None
 
 
@@ -88,16 +88,15 @@ def check_timestamp(
     created = _read(created_elements[0], "Created", now)
     expires = _read(expires_elements[0], "Expires", now) if expires_elements else None
     skew = timedelta(seconds=clock_skew_seconds)
-    capped = created + timedelta(seconds=max_lifetime_seconds)
-    effective_expires = capped if expires is None else min(expires, capped)
-
-    if created > now + skew:
+    if created > now + skew:  # first: Created + the cap could overflow for year 9999
         raise SecurityError(
             "wss.timestamp_future",
             created=format_time(created),
             server_time=format_time(now),
             skew=clock_skew_seconds,
         )
+    capped = created + timedelta(seconds=max_lifetime_seconds)
+    effective_expires = capped if expires is None else min(expires, capped)
     if expires is not None and expires <= created:
         raise SecurityError(
             "wss.timestamp_order",
@@ -106,7 +105,7 @@ def check_timestamp(
             server_time=format_time(now),
         )
     if effective_expires <= now - skew:
-        if expires is not None and expires > capped:  # fresh by its Expires, too old by the cap
+        if expires is None or expires > capped:  # ended by the cap, not by a declared Expires
             raise SecurityError(
                 "wss.timestamp_too_old",
                 created=format_time(created),

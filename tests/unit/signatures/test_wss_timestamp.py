@@ -154,7 +154,24 @@ def test_missing_expires_is_bounded_by_the_lifetime_cap() -> None:
     assert result.timestamp_expires is None
     assert result.replay_expires == NOW + timedelta(seconds=300 + SKEW)
     stale = _timestamp("2024-05-01T09:50:00Z")
-    assert _error(handbuilt_request(identity("client"), timestamp_xml=stale)).key == "wss.timestamp_expired"
+    error = _error(handbuilt_request(identity("client"), timestamp_xml=stale))
+    # the cap ended it, not an Expires the client declared: the message says so, with no made-up time
+    assert error.key == "wss.timestamp_too_old"
+    assert error.params["created"] == "2024-05-01T09:50:00Z" and error.params["limit"] == 300
+    assert "expires" not in error.params
+
+
+@pytest.mark.parametrize(
+    ("created", "key"),
+    [
+        ("9999-12-31T23:59:59Z", "wss.timestamp_future"),  # Created + the cap would overflow
+        ("9999-12-31T23:59:59-14:00", "wss.timestamp_format"),  # past year 9999 in UTC
+        ("0001-01-01T00:00:00+01:00", "wss.timestamp_format"),  # before year 1 in UTC
+    ],
+)
+def test_times_at_the_ends_of_the_calendar_are_precise_refusals(created: str, key: str) -> None:
+    error = _error(handbuilt_request(identity("client"), timestamp_xml=_timestamp(created)))
+    assert error.key == key
 
 
 @pytest.mark.parametrize(

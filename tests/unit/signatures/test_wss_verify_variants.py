@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, timedelta, timezone
 
@@ -252,3 +253,19 @@ def test_policy_refuses_unsupported_algorithms_in_its_allow_list() -> None:
 def test_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         verify_request(zeep_request(identity("client")), STRICT, NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize("serial", ["²", "٣", "1" * 5000, "-5", ""])
+def test_issuer_serial_with_a_serial_that_is_not_a_decimal_number_is_malformed(serial: str) -> None:
+    """Unicode digits pass ``str.isdigit`` but not ``int``; 5000 digits exceed ``int``'s limit and
+    any real serial: each is a precise key-reference refusal, never an internal error."""
+    data = handbuilt_request(identity("client"), key_reference="issuer_serial").decode()
+    data, replaced = re.subn(
+        r"(<ds:X509SerialNumber>)[0-9]+(</ds:X509SerialNumber>)", rf"\g<1>{serial}\g<2>", data
+    )
+    assert replaced == 1
+    resolve, _calls = _registry(identity("client").certificate)
+    with pytest.raises(SecurityError) as caught:
+        verify_request(data.encode(), STRICT, NOW, resolve_key=resolve)
+    assert caught.value.key == "wss.key_reference_malformed"
+    assert "X509IssuerSerial" in caught.value.params["detail"]
