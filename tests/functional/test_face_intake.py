@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -123,3 +124,39 @@ def test_invoice_signed_by_xmlsec_with_default_in_the_prefix_list_is_registered(
     assert _code(refused) == "408"
     assert "CanonicalizationMethod" in refused.resultado.descripcion
     assert "InclusiveNamespaces" in refused.resultado.descripcion
+
+
+def test_an_invoice_that_is_not_acceptable_xml_is_408_not_an_envelope_fault(
+    face_hub: FaceHub, client: Any
+) -> None:
+    """§6.2: the hardened parser's refusals of the invoice are 408 results naming the problem;
+    the envelope around it was fine, so no Fault 102."""
+    good = signed(invoice_variant()[0], face_hub.supplier)
+    doctype = b'<?xml version="1.0"?><!DOCTYPE Facturae [<!ENTITY e "x">]>' + good.split(b"?>", 1)[1]
+    cases = {
+        good[:-40]: "no es XML bien formado",
+        b"%PDF-1.4 not xml": "no es XML bien formado",
+        doctype: "DOCTYPE",
+    }
+    for data, reason in cases.items():
+        answer = send_invoice(client, data)
+        assert _code(answer) == "408", answer.resultado.descripcion
+        assert answer.resultado.descripcion.startswith("Formato de la factura es incorrecto")
+        assert reason in answer.resultado.descripcion
+
+
+def test_quantity_in_xs_double_exponent_form_is_accepted(face_hub: FaceHub, client: Any) -> None:
+    """``Quantity`` is an xs:double: ``2.0E0`` is what some Java generators write for 2."""
+    xml, number = invoice_variant(replace=(("<Quantity>", "<Quantity>0"),))
+    quantities = xml.count(b"<Quantity>0")
+    exponent = re.sub(rb"<Quantity>0([0-9.]+)</Quantity>", rb"<Quantity>\1E0</Quantity>", xml)
+    assert quantities and exponent.count(b"E0</Quantity>") == quantities
+
+    answer = send_invoice(client, signed(exponent, face_hub.supplier))
+
+    assert _code(answer) == "0", answer.resultado.descripcion
+    assert answer.factura.numeroFactura == number
+    not_a_number = re.sub(rb"<Quantity>0([0-9.]+)</Quantity>", rb"<Quantity>INF</Quantity>", xml, count=1)
+    refused = send_invoice(client, signed(not_a_number, face_hub.supplier))
+    assert _code(refused) == "408"
+    assert "Quantity" in refused.resultado.descripcion and "INF" in refused.resultado.descripcion

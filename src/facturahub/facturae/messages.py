@@ -15,6 +15,7 @@ facturae.element_missing               408   a structurally required element is 
 facturae.element_repeated              408   an element that occurs at most once is repeated
 facturae.value_split                   408   security rule X4: a value holds a comment, PI or element
 facturae.amount_format                 408   an amount/count is not a plain decimal number
+facturae.double_format                 408   ``Quantity`` is not a finite xs:double
 facturae.date_format                   431   a date is not ``YYYY-MM-DD``
 facturae.batch_count                   425   the batch does not declare and contain exactly one invoice
 facturae.modality                      419   ``Modality`` is not ``I`` (individual)
@@ -90,6 +91,10 @@ MESSAGES = {
     "facturae.amount_format": {
         "es": "{path} (línea {line}) no es un número decimal válido: «{value}»",
         "en": "{path} (line {line}) is not a valid decimal number: '{value}'",
+    },
+    "facturae.double_format": {
+        "es": "{path} (línea {line}) no es un número válido (xs:double finito): «{value}»",
+        "en": "{path} (line {line}) is not a valid number (a finite xs:double): '{value}'",
     },
     "facturae.date_format": {
         "es": "Error de formato de fecha en {path} (línea {line}): «{value}» no es AAAA-MM-DD",

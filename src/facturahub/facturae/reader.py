@@ -170,7 +170,7 @@ def _line(element: etree._Element, path: str) -> InvoiceLine:
     line = Children(element)
     return InvoiceLine(
         description=line.optional_text("ItemDescription"),
-        quantity=line.optional_decimal("Quantity"),
+        quantity=line.optional_double("Quantity"),
         unit_price=line.optional_decimal("UnitPriceWithoutTax"),
         total_cost=line.optional_decimal("TotalCost"),
         discounts=line.decimals_at("DiscountsAndRebates", "Discount", "DiscountAmount"),

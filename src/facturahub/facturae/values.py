@@ -25,6 +25,8 @@ from facturahub.errors import InvalidInput
 _XML_SPACE = " \t\r\n"
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,30}(\.[0-9]{1,20})?")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
+# xs:double's finite lexical forms (INF and NaN are not quantities), exponent bounded.
+_DOUBLE = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,20})?|\.[0-9]{1,20})([eE][+-]?[0-9]{1,3})?")
 _DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?")
 _SHOWN = 80
 
@@ -107,6 +109,15 @@ def _parse_decimal(text: str, element: etree._Element) -> Decimal:
         _decimals_seen.clear()
     _decimals_seen[text] = value
     return value
+
+
+def double_of(element: etree._Element) -> Decimal:
+    """An ``xs:double`` value (``Quantity``), exactly as written: exponent forms such as ``1.0E7``,
+    which Java generators write and the schema accepts, included."""
+    text = text_of(element)
+    if not _DOUBLE.fullmatch(text):
+        raise _format_error(element, text, "facturae.double_format")
+    return Decimal(text)
 
 
 def integer_of(element: etree._Element) -> int:
@@ -243,6 +254,10 @@ class Children:
     def optional_decimal(self, name: str, inner: str | None = None) -> Decimal | None:
         element = self.child(name, inner)
         return None if element is None else decimal_of(element)
+
+    def optional_double(self, name: str) -> Decimal | None:
+        element = self.child(name)
+        return None if element is None else double_of(element)
 
     def required_decimal(self, name: str, inner: str | None = None) -> Decimal:
         return decimal_of(self.required_element(name, inner))

@@ -249,6 +249,22 @@ register_messages(
             "es": "El campo «{field}» no contiene base64 válido",
             "en": "The field '{field}' is not valid base64",
         },
+        "intake.invoice_malformed": {
+            "es": "La factura no es XML bien formado: {detail}",
+            "en": "The invoice is not well-formed XML: {detail}",
+        },
+        "intake.invoice_doctype_forbidden": {
+            "es": "La factura contiene una declaración DOCTYPE, que no se admite",
+            "en": "The invoice contains a DOCTYPE declaration, which is not accepted",
+        },
+        "intake.invoice_entity_forbidden": {
+            "es": "La factura contiene referencias a entidades, que no se admiten",
+            "en": "The invoice contains entity references, which are not accepted",
+        },
+        "intake.invoice_too_large": {
+            "es": "La factura ocupa {size} bytes y el máximo es {limit}",
+            "en": "The invoice is {size} bytes and the limit is {limit}",
+        },
         "intake.file_name": {
             "es": "El nombre del fichero de factura «{name}» debe terminar en .xsig",
             "en": "The invoice file name '{name}' must end in .xsig",
