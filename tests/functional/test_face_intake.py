@@ -160,3 +160,20 @@ def test_quantity_in_xs_double_exponent_form_is_accepted(face_hub: FaceHub, clie
     refused = send_invoice(client, signed(not_a_number, face_hub.supplier))
     assert _code(refused) == "408"
     assert "Quantity" in refused.resultado.descripcion and "INF" in refused.resultado.descripcion
+
+
+def test_names_longer_than_the_registry_keeps_are_900_on_every_engine(face_hub: FaceHub, client: Any) -> None:
+    xml, _number = invoice_variant()
+    data = signed(xml, face_hub.supplier)
+    attachment = {
+        "anexo": base64.b64encode(b"%PDF-1.4 x").decode(),
+        "nombre": "a" * 300 + ".pdf",
+        "mime": "application/pdf",
+    }
+    for answer, field, length in (
+        (send_invoice(client, data, name="f" * 300 + ".xsig"), "«nombre»", 305),
+        (send_invoice(client, data, anexos=[attachment]), "«anexo 1 (nombre)»", 304),
+    ):
+        assert _code(answer) == "900", answer.resultado.descripcion
+        assert f"{field} tiene {length} caracteres y el máximo es 255" in answer.resultado.descripcion
+    assert _code(send_invoice(client, data)) == "0"  # nothing of the refused ones was kept

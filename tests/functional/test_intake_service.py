@@ -3,6 +3,7 @@ protocol-visible ones through zeep): real samples, duplicates, numbering under c
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,3 +160,24 @@ def test_registry_numbers_take_the_year_of_the_administrations_time_zone(
         "202600000002",
     )
     assert madrid.received_at == canary.received_at == eve  # stored as the same instant, in UTC
+
+
+def test_values_longer_than_the_registry_keeps_are_900_without_a_schema(  # type: ignore[no-untyped-def]
+    database, sandbox, shared_data, signer
+) -> None:
+    """With no schema directory nothing else bounds them: PostgreSQL refused them only at the
+    INSERT (a 402 "try again later" that could never succeed) and SQLite stored them."""
+    caller, blobs = sandbox
+    data = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_text()
+    long_number = re.sub(r"<InvoiceNumber>[^<]*", "<InvoiceNumber>" + "N" * 45, data, count=1)
+    euro = data.replace("<InvoiceCurrencyCode>EUR<", "<InvoiceCurrencyCode>EURO<")
+    for variant, field, length, limit in (
+        (long_number, "InvoiceNumber", 45, 40),
+        (euro, "InvoiceCurrencyCode", 4, 3),
+    ):
+        signed = sign_invoice(variant.encode(), signer[0], signer[1])
+        submission = Submission(signed, "f.xsig", "application/xml", "a@b.es")
+        with database.unit_of_work() as session:
+            error = _key(lambda: submit_invoice(session, blobs, caller, submission, IntakePolicy()))  # noqa: B023
+        assert error.key == "intake.value_too_long"
+        assert error.params == {"field": field, "length": length, "limit": limit}

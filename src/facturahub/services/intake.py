@@ -156,6 +156,7 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
             raise InvalidInput("intake.test_certificate", subject=subject)
     document = read_invoice(tree)
     check_invoice(document)
+    _refuse_too_long(_stored_values(document))
     exact_key, number_key = _keys(document)
     return PreparedInvoice(
         submission=submission,
@@ -381,6 +382,13 @@ def _check_envelope(submission: Submission, policy: IntakePolicy) -> tuple[Attac
         except InvalidInput:
             raise InvalidInput("intake.email_invalid", value=submission.email) from None
     attachments = submission.attachments
+    _refuse_too_long(
+        [("nombre", submission.file_name, _INVOICES.file_name)]
+        + [
+            (f"anexo {position} (nombre)", attachment.name or "", _ATTACHMENTS.original_name)
+            for position, attachment in enumerate(attachments, start=1)
+        ]
+    )
     if len(attachments) > policy.max_attachments:
         raise InvalidInput(
             "intake.too_many_attachments", count=len(attachments), limit=policy.max_attachments
@@ -397,6 +405,37 @@ def _check_envelope(submission: Submission, policy: IntakePolicy) -> tuple[Attac
         if not attachment.data:
             raise InvalidInput("intake.attachment_empty", position=position, name=attachment.name)
     return attachments
+
+
+_INVOICES = Invoice.__table__.c
+_ATTACHMENTS = InvoiceAttachment.__table__.c
+
+
+def _stored_values(document: FacturaeDocument) -> list[tuple[str, str, Any]]:
+    """The invoice's values the registry stores as they are, each with its column."""
+    invoice = document.invoice
+    return [
+        (
+            "SellerParty/TaxIdentificationNumber",
+            document.duplicate_key.issuer_tax_id,
+            _INVOICES.issuer_tax_id,
+        ),
+        ("BuyerParty/TaxIdentificationNumber", document.buyer.tax_id, _INVOICES.buyer_tax_id),
+        ("InvoiceSeriesCode", invoice.series or "", _INVOICES.series),
+        ("InvoiceNumber", invoice.number or "", _INVOICES.number),
+        ("InvoiceCurrencyCode", invoice.currency or "", _INVOICES.currency),
+        ("InvoiceTotal", str(invoice.totals.invoice_total), _INVOICES.total),
+    ]
+
+
+def _refuse_too_long(values: list[tuple[str, str, Any]]) -> None:
+    """900 for a value longer than the column that keeps it: nothing else bounds these values
+    when no schema directory is configured, and the database would refuse them only at the
+    INSERT (PostgreSQL), as a "try again later" that can never succeed."""
+    for field_name, value, column in values:
+        limit = int(column.type.length)
+        if len(value) > limit:
+            raise InvalidInput("intake.value_too_long", field=field_name, length=len(value), limit=limit)
 
 
 def _validator(schema_dir: Path) -> SchemaValidator:

@@ -265,6 +265,10 @@ register_messages(
             "es": "La factura ocupa {size} bytes y el máximo es {limit}",
             "en": "The invoice is {size} bytes and the limit is {limit}",
         },
+        "intake.value_too_long": {
+            "es": "«{field}» tiene {length} caracteres y el máximo es {limit}",
+            "en": "'{field}' has {length} characters and the limit is {limit}",
+        },
         "intake.file_name": {
             "es": "El nombre del fichero de factura «{name}» debe terminar en .xsig",
             "en": "The invoice file name '{name}' must end in .xsig",

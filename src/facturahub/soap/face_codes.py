@@ -121,6 +121,7 @@ _RESULT_CODES: dict[str, str] = {
     "intake.invoice_doctype_forbidden": "408",
     "intake.invoice_entity_forbidden": "408",
     "intake.invoice_too_large": "408",
+    "intake.value_too_long": "900",
     "intake.attachment_mime": "312",
     "intake.attachment_empty": "310",
     "intake.too_many_attachments": "433",
