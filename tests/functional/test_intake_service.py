@@ -3,6 +3,7 @@ protocol-visible ones through zeep): real samples, duplicates, numbering under c
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from datetime import UTC, datetime
@@ -181,3 +182,68 @@ def test_values_longer_than_the_registry_keeps_are_900_without_a_schema(  # type
             error = _key(lambda: submit_invoice(session, blobs, caller, submission, IntakePolicy()))  # noqa: B023
         assert error.key == "intake.value_too_long"
         assert error.params == {"field": field, "length": length, "limit": limit}
+
+
+def test_the_same_number_on_two_dates_at_once_registers_one_and_refuses_the_other_414(  # type: ignore[no-untyped-def]
+    database, sandbox, shared_data, signer
+) -> None:
+    """Only identical keys have a unique index: on PostgreSQL two registrations of one number with
+    different issue dates each read "no duplicate" before either committed, and both registered."""
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_text()
+    date = re.search(r"<IssueDate>([0-9-]+)</IssueDate>", template)
+    assert date is not None
+    documents = [
+        sign_invoice(
+            template.replace("<InvoiceNumber>", "<InvoiceNumber>RACE-")
+            .replace(date.group(0), f"<IssueDate>{date.group(1)[:8]}{day:02d}</IssueDate>")
+            .encode(),
+            *signer,
+        )
+        for day in (11, 12, 13, 14)
+    ]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(documents))
+
+    def submit(document: bytes) -> None:
+        start.wait()
+        try:
+            outcomes.append(_submit(database, sandbox, document).registry_number)
+        except FacturahubError as error:
+            outcomes.append(error.key)
+
+    threads = [threading.Thread(target=submit, args=(document,)) for document in documents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("invoice.duplicate_number") == 3, outcomes
+    assert len([o for o in outcomes if o.isdigit()]) == 1, outcomes
+
+
+def test_identical_bytes_resent_get_415_even_after_the_signer_is_blocked(  # type: ignore[no-untyped-def]
+    database, sandbox, shared_data, signer
+) -> None:
+    """D2: a client retrying after a lost answer learns its registry number; any other document
+    of that signer is refused 442 as before."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from facturahub.services.actors import Actor
+    from facturahub.services.blocklist import block_certificate, unblock_certificate
+
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+    document = sign_invoice(template.replace(b"<InvoiceNumber>", b"<InvoiceNumber>D2-"), *signer)
+    original = _submit(database, sandbox, document)
+    with database.unit_of_work() as session:
+        block_certificate(
+            session, Actor.operator(), reason="compromised", data=signer[0].public_bytes(Encoding.PEM)
+        )
+    try:
+        resent = _key(lambda: _submit(database, sandbox, document))
+        assert resent.key == "invoice.duplicate"
+        assert resent.params["registry_number"] == original.registry_number
+        other = sign_invoice(template.replace(b"<InvoiceNumber>", b"<InvoiceNumber>D2B-"), *signer)
+        assert _key(lambda: _submit(database, sandbox, other)).key == "intake.certificate_blocked"
+    finally:
+        with database.unit_of_work() as session:
+            sha256 = hashlib.sha256(signer[0].public_bytes(Encoding.DER)).hexdigest()
+            unblock_certificate(session, Actor.operator(), sha256)

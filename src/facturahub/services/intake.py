@@ -21,7 +21,7 @@ from typing import Any
 
 from cryptography import x509
 from lxml import etree
-from sqlalchemy import bindparam, insert, select, union_all
+from sqlalchemy import bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
@@ -230,13 +230,18 @@ def register_invoice(
     """The short write part of intake: directory, duplicates, number, rows — a dozen Core
     statements, no ORM unit of work. The caller commits and answers only after the commit (D1)."""
     moment = now or datetime.now(UTC)
-    _refuse_blocked_signer(session, prepared)
     document, submission = prepared.document, prepared.submission
+    _serialise_on_number(session, prepared.number_key)
+    duplicates = _find_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key)
+    # D2: the identical bytes resent after a lost answer learn their registry number even when
+    # the signer was blocked or a centre deactivated since; every other duplicate in §6's order.
+    _refuse_duplicates(duplicates, prepared.digest, prepared.exact_key, document, identical_only=True)
+    _refuse_blocked_signer(session, prepared)
     centres = document.centres
     directory.check_centres(
         session, office=centres["01"], managing_body=centres["02"], processing_unit=centres["03"]
     )
-    _refuse_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key, document)
+    _refuse_duplicates(duplicates, prepared.digest, prepared.exact_key, document)
     ref = prepared.invoice_blob
     invoice_data = document.invoice
     registered = RegisteredInvoice(
@@ -363,9 +368,8 @@ def _claim_keys(session: Session, invoice_id: int, prepared: PreparedInvoice) ->
     duplicate — 415 naming the original number — instead of an internal error."""
     parameters = {"invoice_id": invoice_id, "exact": prepared.exact_key, "number": prepared.number_key}
     if session.connection().execute(_CLAIM_KEY(session), parameters).scalar_one_or_none() is None:
-        _refuse_duplicates(
-            session, prepared.digest, prepared.exact_key, prepared.number_key, prepared.document
-        )
+        found = _find_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key)
+        _refuse_duplicates(found, prepared.digest, prepared.exact_key, prepared.document)
         raise RuntimeError("duplicate guard conflict with no visible original")  # pragma: no cover
 
 
@@ -467,14 +471,32 @@ _DUPLICATES = union_all(
 )
 
 
+_NUMBER_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("number"), 0)))
+
+
+def _serialise_on_number(session: Session, number: str) -> None:
+    """PostgreSQL: registrations of the same issuer + series + number wait for each other until
+    commit, so that the second one sees the first and is refused 414 (only identical keys have a
+    unique index). SQLite admits one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_NUMBER_LOCK, {"number": number})
+
+
+def _find_duplicates(session: Session, digest: str, exact: str, number: str) -> list[Any]:
+    """Live invoices with the same bytes, the same issuer + series + number + date, or the same
+    number: one query (three index lookups)."""
+    parameters = {"digest": digest, "exact": exact, "number": number}
+    return list(session.connection().execute(_DUPLICATES, parameters).all())
+
+
 def _refuse_duplicates(
-    session: Session, digest: str, exact: str, number: str, document: FacturaeDocument
+    found: list[Any], digest: str, exact: str, document: FacturaeDocument, *, identical_only: bool = False
 ) -> None:
     """415 for the same invoice (identical bytes, or issuer + series + number + issue date), 414
-    for the same number on another date; one query (three index lookups) for both."""
+    for the same number on another date; with ``identical_only``, 415 for identical bytes only."""
     key = document.duplicate_key
-    parameters = {"digest": digest, "exact": exact, "number": number}
-    found = session.connection().execute(_DUPLICATES, parameters).all()
+    if identical_only:
+        found = [row for row in found if row.blob_sha256 == digest]
     same = [row.registry_number for row in found if row.blob_sha256 == digest or row.exact == exact]
     if same:
         raise Conflict(
