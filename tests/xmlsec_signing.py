@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from facturahub.signatures.dsig_algorithms import DS_NS, EXC_C14N
 from facturahub.signatures.xml import parse_xml
 
-DS = "{http://www.w3.org/2000/09/xmldsig#}"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+DS = f"{{{DS_NS}}}"
 UNUSED_DEFAULT_NAMESPACE = "urn:example:unused"
 
 

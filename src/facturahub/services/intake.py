@@ -227,21 +227,21 @@ def register_invoice(
     policy: IntakePolicy,
     now: datetime | None = None,
 ) -> RegisteredInvoice:
-    """The short write part of intake: directory, duplicates, number, rows — a dozen Core
+    """The short write part of intake: duplicates, blocklist, directory, number, rows — a dozen Core
     statements, no ORM unit of work. The caller commits and answers only after the commit (D1)."""
     moment = now or datetime.now(UTC)
     document, submission = prepared.document, prepared.submission
     _serialise_on_number(session, prepared.number_key)
-    duplicates = _find_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key)
+    duplicates = _find_duplicates(session, prepared)
     # D2: the identical bytes resent after a lost answer learn their registry number even when
     # the signer was blocked or a centre deactivated since; every other duplicate in §6's order.
-    _refuse_duplicates(duplicates, prepared.digest, prepared.exact_key, document, identical_only=True)
+    _refuse_duplicates(duplicates, prepared, identical_only=True)
     _refuse_blocked_signer(session, prepared)
     centres = document.centres
     directory.check_centres(
         session, office=centres["01"], managing_body=centres["02"], processing_unit=centres["03"]
     )
-    _refuse_duplicates(duplicates, prepared.digest, prepared.exact_key, document)
+    _refuse_duplicates(duplicates, prepared)
     ref = prepared.invoice_blob
     invoice_data = document.invoice
     registered = RegisteredInvoice(
@@ -368,8 +368,7 @@ def _claim_keys(session: Session, invoice_id: int, prepared: PreparedInvoice) ->
     duplicate — 415 naming the original number — instead of an internal error."""
     parameters = {"invoice_id": invoice_id, "exact": prepared.exact_key, "number": prepared.number_key}
     if session.connection().execute(_CLAIM_KEY(session), parameters).scalar_one_or_none() is None:
-        found = _find_duplicates(session, prepared.digest, prepared.exact_key, prepared.number_key)
-        _refuse_duplicates(found, prepared.digest, prepared.exact_key, prepared.document)
+        _refuse_duplicates(_find_duplicates(session, prepared), prepared)
         raise RuntimeError("duplicate guard conflict with no visible original")  # pragma: no cover
 
 
@@ -482,19 +481,17 @@ def _serialise_on_number(session: Session, number: str) -> None:
         session.connection().execute(_NUMBER_LOCK, {"number": number})
 
 
-def _find_duplicates(session: Session, digest: str, exact: str, number: str) -> list[Any]:
+def _find_duplicates(session: Session, prepared: PreparedInvoice) -> list[Any]:
     """Live invoices with the same bytes, the same issuer + series + number + date, or the same
     number: one query (three index lookups)."""
-    parameters = {"digest": digest, "exact": exact, "number": number}
+    parameters = {"digest": prepared.digest, "exact": prepared.exact_key, "number": prepared.number_key}
     return list(session.connection().execute(_DUPLICATES, parameters).all())
 
 
-def _refuse_duplicates(
-    found: list[Any], digest: str, exact: str, document: FacturaeDocument, *, identical_only: bool = False
-) -> None:
+def _refuse_duplicates(found: list[Any], prepared: PreparedInvoice, *, identical_only: bool = False) -> None:
     """415 for the same invoice (identical bytes, or issuer + series + number + issue date), 414
     for the same number on another date; with ``identical_only``, 415 for identical bytes only."""
-    key = document.duplicate_key
+    key, digest, exact = prepared.document.duplicate_key, prepared.digest, prepared.exact_key
     if identical_only:
         found = [row for row in found if row.blob_sha256 == digest]
     same = [row.registry_number for row in found if row.blob_sha256 == digest or row.exact == exact]
