@@ -172,35 +172,43 @@ def fnmt_identity() -> Identity:
 def _register_other_supplier(env: dict[str, str], root: Path) -> Identity:
     """Another integrator with its own sending platform, whose certificate is FNMT's test one."""
     identity = fnmt_identity()
-    pem = root / "other-supplier.pem"
+    register_sender(env, root, OTHER_SUPPLIER_NIF, "Otro proveedor de pruebas", identity)
+    return identity
+
+
+def register_sender(env: dict[str, str], root: Path, nif: str, legal_name: str, identity: Identity) -> str:
+    """Register integrator ``nif`` with a sending platform whose certificate is ``identity``'s;
+    the platform's code."""
+    pem = root / f"sender-{nif}.pem"
     pem.write_bytes(identity.certificate_pem)
     _cli(
         env,
         "integrator",
         "register",
         "--nif",
-        OTHER_SUPPLIER_NIF,
+        nif,
         "--legal-name",
-        "Otro proveedor de pruebas",
+        legal_name,
         "--email",
-        "otro@facturahub.invalid",
+        f"{nif.lower()}@facturahub.invalid",
         "--accepted-by",
         "00000000T",
         "--accept-terms",
     )
-    _cli(env, "certificate", "register", OTHER_SUPPLIER_NIF, str(pem), "--alias", "otro")
-    _cli(
+    _cli(env, "certificate", "register", nif, str(pem), "--alias", legal_name[:40])
+    created = _cli(
         env,
+        "--json",
         "platform",
         "create",
-        OTHER_SUPPLIER_NIF,
+        nif,
         "--name",
-        "otro-proveedor",
+        f"envio-{nif.lower()}",
         "--sending",
         "--certificate",
         identity.sha256,
     )
-    return identity
+    return str(json.loads(created)["code"])
 
 
 def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:

@@ -11,15 +11,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import httpx
 import pytest
 from lxml import etree
-from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub
+from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub, register_sender
 from tests.functional.soap_client import SOAP, face_payload, fixture_identity, post, zeep_signed
 from tests.unit.signatures.wss_fixtures import handbuilt_request
+from tests.x500_dialects import OTHER_NAMES, WRITTEN, issued_by_spanish_ca
 
+from facturahub.signatures.certgen import Identity
 from facturahub.signatures.dsig_algorithms import C14N_10, RSA_SHA1, RSA_SHA512, SHA1, SHA512
 
 __all__ = ["face_hub"]
 
 ESTADOS = face_payload("consultarEstados")
+SPANISH_CA_CLIENT_NIF = "22222222J"
 WSE_PHP: dict[str, object] = {
     "lifetime": 3600,
     "timestamp": "first",
@@ -219,6 +222,60 @@ def test_interop_variants_are_accepted(face_hub: FaceHub, variant: dict[str, obj
     assert answer.status == 200, answer.fault_string
     assert answer.operation == "consultarFacturaResponse"
     assert answer.result()[0] == "303"  # the request was accepted; that invoice is not ours
+
+
+@pytest.fixture(scope="module")
+def spanish_ca_client(face_hub: FaceHub, tmp_path_factory: pytest.TempPathFactory) -> Identity:
+    """A sending platform whose certificate's issuer has serialNumber, organizationIdentifier and
+    emailAddress in its name, as Spanish CAs' names do."""
+    client = issued_by_spanish_ca("cliente wss4j de pruebas", SPANISH_CA_CLIENT_NIF)
+    register_sender(
+        face_hub.env, tmp_path_factory.mktemp("spanish-ca"), SPANISH_CA_CLIENT_NIF, "Java", client
+    )
+    return client
+
+
+@pytest.mark.parametrize("dialect", ["java-rfc2253", "java-tostring", "openssl-rfc2253", "php-xmlseclibs"])
+def test_issuer_serial_as_each_client_library_writes_it(
+    face_hub: FaceHub, spanish_ca_client: Identity, dialect: str
+) -> None:
+    """WSS4J/Santuario (Java) write the issuer's serialNumber, organizationIdentifier and emailAddress
+    as ``OID=#hex``; .NET as ``OID.2.5.4.97=``; xmlsec escapes UTF-8 bytes; PHP escapes nothing. Each
+    names the registered certificate, and the request is served."""
+    body = handbuilt_request(
+        fixture_identity(spanish_ca_client),
+        created=datetime.now(UTC),
+        key_reference="issuer-serial",
+        issuer_name=WRITTEN[dialect],
+    )
+    answer = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert answer.status == 200, answer.fault_string
+    assert answer.operation == "consultarFacturaResponse"
+    assert answer.result()[0] == "303"  # served: that invoice is not this supplier's
+
+
+def test_issuer_serial_naming_another_issuer_is_300(face_hub: FaceHub, spanish_ca_client: Identity) -> None:
+    body = handbuilt_request(
+        fixture_identity(spanish_ca_client),
+        created=datetime.now(UTC),
+        key_reference="issuer-serial",
+        issuer_name=OTHER_NAMES["organization-identifier"],
+    )
+    message = _fault(face_hub, body, "300")
+    assert str(spanish_ca_client.certificate.serial_number) in message, message
+
+
+def test_issuer_serial_that_cannot_be_read_is_100_saying_why(
+    face_hub: FaceHub, spanish_ca_client: Identity
+) -> None:
+    body = handbuilt_request(
+        fixture_identity(spanish_ca_client),
+        created=datetime.now(UTC),
+        key_reference="issuer-serial",
+        issuer_name="CN=AC Representación,2.5.4.97=#0c0f5641",
+    )
+    message = _fault(face_hub, body, "100")
+    assert "X509IssuerSerial" in message and "length is not 15 bytes" in message, message
 
 
 def test_a_one_hour_timestamp_is_good_for_the_lifetime_cap_only(face_hub: FaceHub) -> None:

@@ -493,6 +493,37 @@ def test_platforms_certificates_and_lookup(hub_cli: CLI, certs) -> None:  # type
         "certificate", "lookup", "--issuer", issuer, "--serial", str(third.certificate.serial_number)
     )
     assert by_serial["platform"] == sending["code"]
+    # the issuer as Java's X500Principal.getName() writes it: C as a hex-encoded PrintableString
+    java_issuer = issuer.replace("C=ES", "2.5.4.6=#13024553")
+    assert java_issuer != issuer
+    by_java_name = hub_cli.json(
+        "certificate", "lookup", "--issuer", java_issuer, "--serial", str(third.certificate.serial_number)
+    )
+    assert by_java_name["certificate_sha256"] == third.sha256
+    for bad_serial, reason in (("²", "'²' is not a decimal serial number"), ("1" * 5000, "is not a decimal")):
+        line = hub_cli.error(
+            "certificate",
+            "lookup",
+            "--issuer",
+            issuer,
+            "--serial",
+            bad_serial,
+            exit_code=3,
+            key="certificate.issuer_serial_invalid",
+        )
+        assert reason in line
+    line = hub_cli.error(
+        "certificate",
+        "lookup",
+        "--issuer",
+        "CN=x,FOO=y",
+        "--serial",
+        "5",
+        exit_code=3,
+        key="certificate.issuer_serial_invalid",
+    )
+    assert "unknown attribute 'FOO'" in line
+    hub_cli.error("certificate", "lookup", "--issuer", issuer, exit_code=3, key="cli.lookup_one_reference")
     assert sorted(hub_cli.json("certificate", "lookup", "--thumbprint", second.sha256)["capabilities"]) == [
         "citizen_delivery",
         "sending",

@@ -365,11 +365,12 @@ def certificate_lookup(
 
     def action() -> None:
         der = certificates.read_certificate(_read_file(file)).der if file else None
-        if sum(x is not None for x in (der, thumbprint, issuer or serial)) != 1:
+        given = sum(x is not None for x in (der, thumbprint, issuer or serial))
+        if given != 1 or (issuer is None) != (serial is None):
             raise InvalidInput("cli.lookup_one_reference")
         with obj.unit_of_work() as session:
             identity = lookup.identify_caller(
-                session, der=der, thumbprint=thumbprint, issuer=issuer, serial=int(serial) if serial else None
+                session, der=der, thumbprint=thumbprint, issuer=issuer, serial=serial
             )
             emit(
                 obj,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,10 +14,12 @@ from facturahub.errors import Conflict, InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_integrator
 from facturahub.services.people import get_integrator
+from facturahub.signatures.x500_names import issuer_matches, read_name, read_serial_number
 from facturahub.signatures.x509 import CertificateSummary, load_certificate, summarise
 from facturahub.store.models import BlockedCertificate, Certificate, Integrator
 
 _HEX = re.compile(r"^[0-9a-f]+$")
+_ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # a row id (fits a 64-bit column); "²" is not one
 
 
 def read_certificate(data: bytes) -> CertificateSummary:
@@ -109,10 +112,17 @@ def find_by_thumbprint(session: Session, thumbprint: str) -> Certificate | None:
 
 
 def find_by_issuer_serial(session: Session, issuer: str, serial: int | str) -> Certificate | None:
-    candidates = session.scalars(select(Certificate).where(Certificate.serial_number == str(int(serial))))
-    wanted = normalise_dn(issuer)
+    """The registered certificate with this serial number whose issuer ``issuer`` names, written
+    in any dialect ``x500_names`` reads (Java's hex-encoded values, .NET's ``OID.``, …). A name or
+    serial number that cannot be read is ``InvalidInput`` saying why."""
+    try:
+        number = serial if isinstance(serial, int) else read_serial_number(serial)
+        read_name(issuer)
+    except ValueError as exc:
+        raise InvalidInput("certificate.issuer_serial_invalid", reason=str(exc)) from None
+    candidates = session.scalars(select(Certificate).where(Certificate.serial_number == str(number)))
     for candidate in candidates:
-        if normalise_dn(candidate.issuer) == wanted:
+        if issuer_matches(issuer, x509.load_der_x509_certificate(candidate.der)):
             return candidate
     return None
 
@@ -121,39 +131,8 @@ def get_certificate(session: Session, actor: Actor, reference: str, integrator: 
     """A certificate of ``integrator`` by its id or thumbprint (SHA-1 or SHA-256)."""
     require_integrator(actor, integrator.id)
     text = reference.strip()
-    certificate = session.get(Certificate, int(text)) if text.isdigit() else find_by_thumbprint(session, text)
+    by_id = _ID.fullmatch(text)
+    certificate = session.get(Certificate, int(text)) if by_id else find_by_thumbprint(session, text)
     if certificate is None or certificate.integrator_id != integrator.id:
         raise NotFound("certificate.not_found", reference=reference)
     return certificate
-
-
-_DN_ALIASES = {
-    "2.5.4.3": "cn",
-    "2.5.4.4": "sn",
-    "surname": "sn",
-    "2.5.4.5": "serialnumber",
-    "2.5.4.6": "c",
-    "2.5.4.10": "o",
-    "2.5.4.11": "ou",
-    "2.5.4.7": "l",
-    "2.5.4.8": "st",
-    "s": "st",
-    "2.5.4.42": "gn",
-    "givenname": "gn",
-    "2.5.4.97": "organizationidentifier",
-    "1.2.840.113549.1.9.1": "emailaddress",
-    "e": "emailaddress",
-}
-
-
-def normalise_dn(value: str) -> tuple[tuple[str, str], ...]:
-    """A comparable form of a distinguished name written by any common library (order-free)."""
-    parts = re.split(r"(?<!\\)[,+]", value)
-    pairs = []
-    for part in parts:
-        if "=" not in part:
-            continue
-        key, _, text = part.partition("=")
-        key = key.strip().lower()
-        pairs.append((_DN_ALIASES.get(key, key), re.sub(r"\s+", " ", text.replace("\\", "")).strip().lower()))
-    return tuple(sorted(pairs))

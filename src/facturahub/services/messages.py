@@ -91,6 +91,10 @@ MESSAGES = {
         "es": "El certificado «{alias}» no está asignado a la plataforma {platform}",
         "en": "Certificate '{alias}' is not assigned to platform {platform}",
     },
+    "certificate.issuer_serial_invalid": {
+        "es": "El emisor y número de serie no se pueden leer: {reason}",
+        "en": "The issuer and serial number cannot be read: {reason}",
+    },
     "certificate.reference_invalid": {
         "es": "«{value}» no es un identificador ni una huella SHA-1/SHA-256 de certificado",
         "en": "'{value}' is neither a certificate id nor a SHA-1/SHA-256 thumbprint",

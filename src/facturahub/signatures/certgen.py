@@ -64,11 +64,13 @@ def issue(
     days: int = 730,
     is_ca: bool = False,
     key: rsa.RSAPrivateKey | None = None,
+    subject: x509.Name | None = None,
 ) -> Identity:
-    """Issue a certificate signed by ``issuer`` (self-signed when None)."""
+    """Issue a certificate signed by ``issuer`` (self-signed when None). Its subject is C=ES, the
+    organisation, the tax id as serialNumber and ``common_name``, or ``subject`` when given."""
     private_key = key or new_key(bits)
     start = not_before or datetime.now(UTC) - timedelta(minutes=5)
-    subject = _name(common_name, organisation, tax_id)
+    subject = subject or _name(common_name, organisation, tax_id)
     signer_name = issuer.certificate.subject if issuer else subject
     signer_key = issuer.private_key if issuer else private_key
     builder = (

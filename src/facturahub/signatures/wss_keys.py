@@ -11,13 +11,11 @@ responses, never for a hub deciding who may call).
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from facturahub.errors import SecurityError
@@ -30,6 +28,7 @@ from facturahub.signatures.wss_envelope import (
     WSSE_NS,
     describe,
 )
+from facturahub.signatures.x500_names import issuer_matches, read_name, read_serial_number
 
 X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
 BASE64_BINARY = (
@@ -40,14 +39,6 @@ _X509_DATA = f"{{{DS_NS}}}X509Data"
 _X509_CERTIFICATE = f"{{{DS_NS}}}X509Certificate"
 _X509_ISSUER_SERIAL = f"{{{DS_NS}}}X509IssuerSerial"
 _WSSE_REFERENCE = f"{{{WSSE_NS}}}Reference"
-_BLANK_AFTER_SEPARATOR = re.compile(r"(?<!\\)([,+])\s+(?=[A-Za-z0-9.]+=)")
-# Attribute names Java (RFC 2253 with extensions) and .NET write in X509IssuerName.
-_NAME_OVERRIDES = {
-    "E": NameOID.EMAIL_ADDRESS,
-    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
-    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
-    "ORGANIZATIONIDENTIFIER": NameOID.ORGANIZATION_IDENTIFIER,
-}
 
 
 @dataclass(frozen=True)
@@ -68,20 +59,12 @@ class CertificateReference:
 class IssuerSerialReference:
     """The message names a certificate by issuer and serial number (``X509IssuerSerial``)."""
 
-    issuer: str  # as written in the message
+    issuer: str  # as written in the message (readable: see ``x500_names``)
     serial: int
 
     def matches(self, certificate: x509.Certificate) -> bool:
         """True when ``certificate`` has this serial number and an equivalent issuer name."""
-        if certificate.serial_number != self.serial:
-            return False
-        # .NET writes "CN=a, O=b, C=ES"; RFC 4514 has no blanks after the separators.
-        issuer = _BLANK_AFTER_SEPARATOR.sub(r"\1", self.issuer.strip())
-        try:
-            named = x509.Name.from_rfc4514_string(issuer, _NAME_OVERRIDES)
-        except ValueError:
-            return False
-        return _name_key(named) == _name_key(certificate.issuer)
+        return certificate.serial_number == self.serial and issuer_matches(self.issuer, certificate)
 
     def describe(self) -> str:
         return f"X509IssuerSerial {self.issuer}, serial {self.serial}"
@@ -172,18 +155,19 @@ def _x509_data(x509_data: etree._Element) -> KeyReference:
     return CertificateReference(certificate=certificate, der=der, source="X509Certificate")
 
 
-# A decimal serial number (RFC 5280 allows at most 20 octets: 49 digits); ASCII digits only.
-_SERIAL = re.compile(r"[0-9]{1,60}", re.ASCII)
-
-
 def _issuer_serial(element: etree._Element) -> IssuerSerialReference:
     issuer = (element.findtext(f"{{{DS_NS}}}X509IssuerName") or "").strip()
     serial_text = (element.findtext(f"{{{DS_NS}}}X509SerialNumber") or "").strip()
-    if not issuer or not _SERIAL.fullmatch(serial_text):
+    try:
+        serial = read_serial_number(serial_text)
+        if not issuer:
+            raise ValueError("X509IssuerName is empty")
+        read_name(issuer)
+    except ValueError as exc:
         raise SecurityError(
-            "wss.key_reference_malformed", detail="X509IssuerSerial needs an issuer name and a serial number"
-        )
-    return IssuerSerialReference(issuer=issuer, serial=int(serial_text))
+            "wss.key_reference_malformed", detail=f"X509IssuerSerial cannot be read: {exc}"
+        ) from None
+    return IssuerSerialReference(issuer=issuer, serial=serial)
 
 
 def _certificate(text: str | None, key: str) -> tuple[x509.Certificate, bytes]:
@@ -192,10 +176,3 @@ def _certificate(text: str | None, key: str) -> tuple[x509.Certificate, bytes]:
         return certificate, der
     except (binascii.Error, ValueError) as exc:
         raise SecurityError(key, detail=str(exc) or type(exc).__name__) from None
-
-
-def _name_key(name: x509.Name) -> list[list[tuple[str, str]]]:
-    return [
-        sorted((attribute.oid.dotted_string, str(attribute.value).strip().casefold()) for attribute in rdn)
-        for rdn in name.rdns
-    ]

@@ -18,8 +18,8 @@ from facturahub.errors import SignatureInvalid
 from facturahub.signatures import dsig_algorithms as algorithms
 from facturahub.signatures import xades_dsig as dsig
 from facturahub.signatures import xades_messages as _messages  # noqa: F401  (registers the catalog)
+from facturahub.signatures.x500_names import issuer_matches, read_serial_number
 from facturahub.signatures.xades_dsig import ds
-from facturahub.signatures.xades_names import issuer_matches
 
 XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
 XADES_122_NS = "http://uri.etsi.org/01903/v1.2.2#"
@@ -106,7 +106,7 @@ def _check_signed_properties(
     matched = _matching_cert(cert_elements, x, signer_der)
     serial_text = (matched.findtext(f"{x('IssuerSerial')}/{ds('X509SerialNumber')}") or "").strip()
     issuer_text = (matched.findtext(f"{x('IssuerSerial')}/{ds('X509IssuerName')}") or "").strip()
-    if not serial_text.isdigit() or int(serial_text) != signer.serial_number:
+    if _serial_number(serial_text) != signer.serial_number:
         raise SignatureInvalid(
             "xades.signing_certificate_serial_mismatch", claimed=serial_text, actual=str(signer.serial_number)
         )
@@ -173,3 +173,10 @@ def _check_policy(signed_properties: Any, namespace: str) -> str:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _serial_number(text: str) -> int | None:
+    try:
+        return read_serial_number(text)
+    except ValueError:
+        return None

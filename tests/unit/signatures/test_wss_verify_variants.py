@@ -17,12 +17,14 @@ from tests.unit.signatures.wss_fixtures import (
     FACE,
     NOW,
     SOAP,
+    Identity,
     find,
     handbuilt_request,
     identity,
     parse,
     zeep_request,
 )
+from tests.x500_dialects import OTHER_NAMES, WRITTEN, issued_by_spanish_ca
 
 from facturahub.errors import SecurityError
 from facturahub.signatures.dsig_algorithms import (
@@ -243,6 +245,39 @@ def test_issuer_serial_matching_tolerates_formatting() -> None:
     assert not IssuerSerialReference(issuer="CN=other,C=ES", serial=certificate.serial_number).matches(
         certificate
     )
+
+
+@pytest.mark.parametrize("dialect", sorted(WRITTEN))
+def test_issuer_serial_in_each_client_dialect_names_the_registered_certificate(dialect: str) -> None:
+    """WSS4J writes serialNumber, organizationIdentifier and emailAddress as ``OID=#hex``, .NET as
+    ``OID.2.5.4.97=``, xmlsec as ``\\C3\\B3`` escapes: each resolves to the certificate whose issuer
+    that is, and the request verifies with its key."""
+    issued = issued_by_spanish_ca("cliente java", "12345678Z")
+    client = Identity(issued.private_key, issued.certificate)
+    data = handbuilt_request(client, key_reference="issuer_serial", issuer_name=WRITTEN[dialect])
+    resolve, calls = _registry(identity("client").certificate, client.certificate)
+    result = verify_request(data, STRICT, NOW, resolve_key=resolve)
+    assert result.certificate == client.certificate
+    assert isinstance(calls[0], IssuerSerialReference) and calls[0].issuer == WRITTEN[dialect]
+
+
+@pytest.mark.parametrize("difference", sorted(OTHER_NAMES))
+def test_issuer_serial_naming_another_issuer_resolves_to_nothing(difference: str) -> None:
+    issued = issued_by_spanish_ca("cliente java", "12345678Z")
+    client = Identity(issued.private_key, issued.certificate)
+    data = handbuilt_request(client, key_reference="issuer_serial", issuer_name=OTHER_NAMES[difference])
+    resolve, _calls = _registry(client.certificate)
+    with pytest.raises(SecurityError) as caught:
+        verify_request(data, STRICT, NOW, resolve_key=resolve)
+    assert caught.value.key == "wss.certificate_unknown"
+
+
+def test_issuer_name_that_cannot_be_read_is_a_malformed_reference_saying_why() -> None:
+    data = handbuilt_request(identity("client"), key_reference="issuer_serial", issuer_name="CN=x,FOO=y")
+    with pytest.raises(SecurityError) as caught:
+        verify_request(data, STRICT, NOW, resolve_key=_registry(identity("client").certificate)[0])
+    assert caught.value.key == "wss.key_reference_malformed"
+    assert "unknown attribute 'FOO'" in caught.value.params["detail"]
 
 
 def test_policy_refuses_unsupported_algorithms_in_its_allow_list() -> None:

@@ -558,16 +558,19 @@ def test_signing_certificate_digest_mismatch_is_refused(
     )
 
 
+@pytest.mark.parametrize("claimed", ["12345", "²", "٣", "1" * 5000, "-5"])
 def test_signing_certificate_serial_mismatch_is_refused(
-    signed: Any, victim: tuple[x509.Certificate, rsa.RSAPrivateKey]
+    signed: Any, victim: tuple[x509.Certificate, rsa.RSAPrivateKey], claimed: str
 ) -> None:
-    _first(signed, "//xades:IssuerSerial/ds:X509SerialNumber").text = "12345"
+    """Unicode digits pass ``str.isdigit`` but not ``int``, and 5,000 digits exceed ``int``'s limit:
+    each is the precise mismatch, never an internal error."""
+    _first(signed, "//xades:IssuerSerial/ds:X509SerialNumber").text = claimed
     _resign(signed, victim[1])
 
     _refused(
         signed,
         "xades.signing_certificate_serial_mismatch",
-        claimed="12345",
+        claimed=claimed,
         actual=str(victim[0].serial_number),
     )
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from xml.sax.saxutils import escape
 
 import xmlsec
 from cryptography import x509
@@ -182,8 +183,12 @@ def handbuilt_request(
     sign_token: bool = False,
     token_certificate: x509.Certificate | None = None,
     timestamp_xml: str | None = None,
+    issuer_name: str | None = None,
 ) -> bytes:
-    """A request in the shapes real clients send, signed by xmlsec with ``signer``'s key."""
+    """A request in the shapes real clients send, signed by xmlsec with ``signer``'s key.
+
+    ``issuer_name`` is the ``X509IssuerName`` of an issuer-serial key reference, as the client
+    library writes it (default: RFC 4514 as ``cryptography`` writes it)."""
 
     def id_attr(value: str) -> str:
         return f'wsu:Id="{value}"' if id_attribute == "wsu" else f'Id="{value}"'
@@ -232,7 +237,8 @@ def handbuilt_request(
     else:
         key_info = (
             "<wsse:SecurityTokenReference><ds:X509Data><ds:X509IssuerSerial>"
-            f"<ds:X509IssuerName>{signer.certificate.issuer.rfc4514_string()}</ds:X509IssuerName>"
+            f"<ds:X509IssuerName>{escape(issuer_name or signer.certificate.issuer.rfc4514_string())}"
+            "</ds:X509IssuerName>"
             f"<ds:X509SerialNumber>{signer.certificate.serial_number}</ds:X509SerialNumber>"
             "</ds:X509IssuerSerial></ds:X509Data></wsse:SecurityTokenReference>"
         )
