@@ -18,6 +18,7 @@ from tests.x500_dialects import OTHER_NAMES, WRITTEN, issued_by_spanish_ca
 
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.dsig_algorithms import C14N_10, RSA_SHA1, RSA_SHA512, SHA1, SHA512
+from facturahub.signatures.wss_envelope import WSSE_NS
 
 __all__ = ["face_hub"]
 
@@ -174,6 +175,35 @@ def test_s5_unregistered_certificate_is_300(face_hub: FaceHub) -> None:
 def test_s5_platform_without_sending_capability_is_300(face_hub: FaceHub) -> None:
     message = _fault(face_hub, zeep_signed(ESTADOS, face_hub.registry), "300")
     assert "sandbox-rcf" in message or "sending" in message
+
+
+def _with_intermediary_block(signed: bytes, *, retarget_ours: bool = False) -> bytes:
+    """``signed`` with a wsse:Security block for an intermediary (soapenv:actor) added after signing,
+    as a proxy that signs for its next hop does; ``retarget_ours`` addresses the client's block to
+    another actor too."""
+    root = etree.fromstring(signed)
+    header = root.find(f"{{{SOAP}}}Header")
+    assert header is not None
+    ours = header.find(f"{{{WSSE_NS}}}Security")
+    assert ours is not None
+    if retarget_ours:
+        ours.set(f"{{{SOAP}}}actor", "urn:example:gateway")
+    proxy = etree.SubElement(header, f"{{{WSSE_NS}}}Security", {f"{{{SOAP}}}actor": "urn:example:proxy"})
+    etree.SubElement(proxy, f"{{{WSSE_NS}}}UsernameToken").text = "proxy"
+    return bytes(etree.tostring(root))
+
+
+def test_a_security_block_for_an_intermediary_is_left_alone(face_hub: FaceHub) -> None:
+    body = _with_intermediary_block(zeep_signed(ESTADOS, face_hub.supplier))
+    answer = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert answer.status == 200, answer.fault_string
+    assert answer.operation == "consultarEstadosResponse"
+
+
+def test_security_blocks_only_for_other_actors_is_100_naming_them(face_hub: FaceHub) -> None:
+    body = _with_intermediary_block(zeep_signed(ESTADOS, face_hub.supplier), retarget_ours=True)
+    message = _fault(face_hub, body, "100")
+    assert "urn:example:gateway, urn:example:proxy" in message and "soapenv:actor" in message, message
 
 
 def test_unknown_operation_is_a_fault(face_hub: FaceHub) -> None:

@@ -23,6 +23,8 @@ ENVELOPE = f"{{{SOAP11_NS}}}Envelope"
 HEADER = f"{{{SOAP11_NS}}}Header"
 BODY = f"{{{SOAP11_NS}}}Body"
 SECURITY = f"{{{WSSE_NS}}}Security"
+ACTOR = f"{{{SOAP11_NS}}}actor"
+ACTOR_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
 BINARY_SECURITY_TOKEN = f"{{{WSSE_NS}}}BinarySecurityToken"
 SECURITY_TOKEN_REFERENCE = f"{{{WSSE_NS}}}SecurityTokenReference"
 TIMESTAMP = f"{{{WSU_NS}}}Timestamp"
@@ -76,12 +78,20 @@ def check_envelope(tree: etree._Element | etree._ElementTree) -> EnvelopeParts:
 
 
 def find_security(header: etree._Element) -> etree._Element:
+    """The ``wsse:Security`` header addressed to the hub: the one without a SOAP ``actor`` (or with
+    the ``next`` actor, which includes the ultimate receiver). Blocks for other actors (an
+    intermediary's) are left alone, as SOAP 1.1 §4.2.2 and WS-Security §6.1 say; two blocks for the
+    hub are ambiguous and refused."""
     found = list(header.iterchildren(SECURITY))
-    if not found:
+    ours = [element for element in found if element.get(ACTOR) in (None, ACTOR_NEXT)]
+    if not ours:
+        if found:
+            actors = ", ".join(sorted({str(element.get(ACTOR)) for element in found}))
+            raise SecurityError("wss.security_for_other_actors", actors=actors)
         raise SecurityError("wss.security_missing")
-    if len(found) > 1:
-        raise SecurityError("wss.security_duplicate", count=len(found))
-    return found[0]
+    if len(ours) > 1:
+        raise SecurityError("wss.security_duplicate", count=len(ours))
+    return ours[0]
 
 
 def find_signature(security: etree._Element) -> etree._Element:

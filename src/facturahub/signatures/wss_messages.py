@@ -38,8 +38,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The SOAP header has no wsse:Security element (WS-Security 1.0)",
     },
     "wss.security_duplicate": {
-        "es": "La cabecera SOAP contiene {count} elementos wsse:Security; se admite uno",
-        "en": "The SOAP header contains {count} wsse:Security elements; one is accepted",
+        "es": "La cabecera SOAP contiene {count} elementos wsse:Security dirigidos a este servicio "
+        "(sin soapenv:actor); se admite uno",
+        "en": "The SOAP header contains {count} wsse:Security elements addressed to this service "
+        "(without soapenv:actor); one is accepted",
+    },
+    "wss.security_for_other_actors": {
+        "es": "Los elementos wsse:Security de la cabecera SOAP van dirigidos a otros destinatarios "
+        "(soapenv:actor {actors}); falta el dirigido a este servicio, sin soapenv:actor",
+        "en": "The SOAP header's wsse:Security elements are addressed to other recipients "
+        "(soapenv:actor {actors}); the one for this service, without soapenv:actor, is missing",
     },
     "wss.signature_missing": {
         "es": "La cabecera wsse:Security no contiene ninguna firma ds:Signature",

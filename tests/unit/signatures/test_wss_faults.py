@@ -12,6 +12,7 @@ from tests.unit.signatures.wss_fixtures import (
     SOAP,
     WSSE,
     WSU_ID,
+    WSU_NS,
     find,
     handbuilt_request,
     identity,
@@ -129,6 +130,63 @@ def test_two_security_headers() -> None:
     error = _key(root)
     assert error.key == "wss.security_duplicate"
     assert error.params["count"] == 2
+
+
+ACTOR = f"{{{SOAP}}}actor"
+NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
+
+
+def _add_security_for(root: etree._Element, actor: str | None, *, first: bool = False) -> etree._Element:
+    """An intermediary's wsse:Security block (its own unsigned Timestamp), added after signing."""
+    security = etree.Element(f"{{{WSSE}}}Security")
+    if actor is not None:
+        security.set(ACTOR, actor)
+    timestamp = etree.SubElement(security, f"{{{WSU_NS}}}Timestamp", {WSU_ID: "TS-proxy"})
+    etree.SubElement(timestamp, f"{{{WSU_NS}}}Created").text = "2026-03-01T12:00:00Z"
+    header = find(root, "soapenv:Header")
+    if first:
+        header.insert(0, security)
+    else:
+        header.append(security)
+    return security
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_security_block_for_another_actor_is_left_alone(first: bool) -> None:
+    root = parse(zeep_request(identity("client")))
+    _add_security_for(root, "urn:example:proxy", first=first)
+    result = verify_request(serialize(root), STRICT, NOW)
+    assert result.certificate == identity("client").certificate and result.timestamp_signed
+
+
+def test_the_next_actor_is_the_hub() -> None:
+    root = parse(zeep_request(identity("client")))
+    find(root, ".//wsse:Security").set(ACTOR, NEXT)
+    assert verify_request(serialize(root), STRICT, NOW).timestamp_signed
+    _add_security_for(root, None)  # now two blocks are addressed to the hub
+    error = _key(root)
+    assert error.key == "wss.security_duplicate" and error.params["count"] == 2
+
+
+def test_only_blocks_for_other_actors_is_a_missing_header_naming_them() -> None:
+    root = parse(zeep_request(identity("client")))
+    find(root, ".//wsse:Security").set(ACTOR, "urn:example:b")
+    _add_security_for(root, "urn:example:a")
+    error = _key(root)
+    assert error.key == "wss.security_for_other_actors"
+    assert error.params["actors"] == "urn:example:a, urn:example:b"
+
+
+def test_a_signature_covering_another_actors_block_is_refused() -> None:
+    """The hub's signature may not reach into an intermediary's block: its Timestamp is not the one
+    the hub checks, so signing it proves nothing about this message's freshness."""
+    proxy = (
+        '<wsse:Security soapenv:actor="urn:example:proxy"><wsu:Timestamp wsu:Id="TS-proxy">'
+        "<wsu:Created>2026-03-01T12:00:00Z</wsu:Created></wsu:Timestamp></wsse:Security>"
+    )
+    data = handbuilt_request(identity("client"), extra_signed_ids=("TS-proxy",), header_extra=proxy)
+    error = _key(data)
+    assert error.key == "wss.signed_timestamp_misplaced" and error.params["uri"] == "#TS-proxy"
 
 
 def test_missing_signature() -> None:
