@@ -52,6 +52,20 @@ def test_duplicates_414_and_415_name_the_original(face_hub: FaceHub, client: Any
     assert _code(same_number) == "414" and original in same_number.resultado.descripcion
 
 
+def test_a_delimiter_inside_series_or_number_is_not_a_duplicate(face_hub: FaceHub, client: Any) -> None:
+    """Series "X|Y" number "N" and series "X" number "Y|N": two invoices (the key was ambiguous)."""
+    tag = invoice_variant()[1]
+    series = (("<InvoiceSeriesCode>PACOP<", f"<InvoiceSeriesCode>{tag}|Y<"),)
+    first = send_invoice(client, signed(invoice_variant(number="7", replace=series)[0], face_hub.supplier))
+    assert _code(first) == "0", first.resultado.descripcion
+    shifted = (("<InvoiceSeriesCode>PACOP<", f"<InvoiceSeriesCode>{tag}<"),)
+    second = send_invoice(
+        client, signed(invoice_variant(number="Y|7", replace=shifted)[0], face_hub.supplier)
+    )
+    assert _code(second) == "0", second.resultado.descripcion
+    assert second.factura.numeroRegistro != first.factura.numeroRegistro
+
+
 def test_envelope_checks_310_311_312_408_433(face_hub: FaceHub, client: Any) -> None:
     invoice = signed(invoice_variant()[0], face_hub.supplier)
     assert _code(send_invoice(client, "")) == "310"

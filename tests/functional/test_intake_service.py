@@ -247,3 +247,43 @@ def test_identical_bytes_resent_get_415_even_after_the_signer_is_blocked(  # typ
         with database.unit_of_work() as session:
             sha256 = hashlib.sha256(signer[0].public_bytes(Encoding.DER)).hexdigest()
             unblock_certificate(session, Actor.operator(), sha256)
+
+
+def test_duplicate_keys_are_unambiguous_and_migrated(database, sandbox, shared_data, signer) -> None:  # type: ignore[no-untyped-def]
+    """Series "A|B" number "7" and series "A" number "B|7" (same issuer and date) are two invoices:
+    with the parts joined by "|" alone they were one key and the second got 415. Migration 0006
+    rewrites the keys stored in the old form, and they keep catching real duplicates."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from facturahub.store.migrate import alembic_config, current_revision, upgrade
+    from facturahub.store.models import InvoiceKey
+
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+
+    def invoice(series: str, number: str) -> bytes:
+        xml = template.replace(b"<InvoiceSeriesCode>201401<", f"<InvoiceSeriesCode>{series}<".encode())
+        return sign_invoice(
+            xml.replace(b"<InvoiceNumber>256623570<", f"<InvoiceNumber>{number}<".encode()), *signer
+        )
+
+    def keys() -> set[tuple[str, str]]:
+        with database.unit_of_work() as session:
+            return {(row.exact, row.number) for row in session.scalars(select(InvoiceKey))}
+
+    first_bytes = invoice("A|B", "7")
+    first = _submit(database, sandbox, first_bytes)
+    date = re.search(rb"<IssueDate>([0-9-]+)<", template).group(1).decode()  # type: ignore[union-attr]
+    assert keys() == {(f"9:G48200422|3:A|B|1:7|{date}", "9:G48200422|3:A|B|1:7")}
+    try:
+        command.downgrade(alembic_config(database), "0005")
+        assert keys() == {(f"G48200422|A|B|7|{date}", "G48200422|A|B|7")}  # the old form
+    finally:
+        upgrade(database)
+    assert current_revision(database) == "0006"
+    assert keys() == {(f"9:G48200422|3:A|B|1:7|{date}", "9:G48200422|3:A|B|1:7")}
+
+    second = _submit(database, sandbox, invoice("A", "B|7"))
+    assert second.registry_number != first.registry_number
+    resent = _key(lambda: _submit(database, sandbox, first_bytes))
+    assert resent.key == "invoice.duplicate" and resent.params["registry_number"] == first.registry_number

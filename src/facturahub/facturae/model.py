@@ -177,6 +177,18 @@ class DuplicateKey:
     number: str
     issue_date: date
 
+    @property
+    def number_key(self) -> str:
+        """Issuer, series and number as one string (414), each part prefixed by its length: a
+        delimiter alone is ambiguous (series ``A|B`` number ``7`` against series ``A`` number
+        ``B|7``); with the lengths, different keys are always different strings."""
+        return "|".join(f"{len(part)}:{part}" for part in (self.issuer_tax_id, self.series, self.number))
+
+    @property
+    def exact_key(self) -> str:
+        """The number key and the issue date (415)."""
+        return f"{self.number_key}|{self.issue_date.isoformat()}"
+
 
 @dataclass(frozen=True)
 class FacturaeDocument:

@@ -157,13 +157,13 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
     document = read_invoice(tree)
     check_invoice(document)
     _refuse_too_long(_stored_values(document))
-    exact_key, number_key = _keys(document)
+    key = document.duplicate_key
     return PreparedInvoice(
         submission=submission,
         document=document,
         digest=hashlib.sha256(submission.invoice).hexdigest(),
-        exact_key=exact_key,
-        number_key=number_key,
+        exact_key=key.exact_key,
+        number_key=key.number_key,
         invoice_blob=_store(blobs, submission.invoice, "invoice"),
         attachments=tuple(
             (a, _store(blobs, a.data, f"attachment {n}")) for n, a in enumerate(attachments, 1)
@@ -446,12 +446,6 @@ def _validator(schema_dir: Path) -> SchemaValidator:
     if validator is None:
         validator = _schema_validators[schema_dir] = SchemaValidator(schema_dir)
     return validator
-
-
-def _keys(document: FacturaeDocument) -> tuple[str, str]:
-    key = document.duplicate_key
-    number = f"{key.issuer_tax_id}|{key.series}|{key.number}"
-    return f"{number}|{key.issue_date.isoformat()}", number
 
 
 def _live_invoices_where(condition: Any) -> Any:
