@@ -27,12 +27,15 @@ from facturahub.facturae.model import (
     Party,
     Tax,
 )
+from facturahub.facturae.rules import check_invoice_count
 from facturahub.facturae.values import Children, indexed_paths, path_below, path_of, reject_split_values
 from facturahub.facturae.versions import detect_version, root_of
 
 
 def read_invoice(tree: etree._ElementTree | etree._Element) -> FacturaeDocument:
-    """Read the whole document (header, parties, every invoice) or raise ``InvalidInput``."""
+    """Read the whole document (header, parties, its one invoice) or raise ``InvalidInput``; a
+    batch that does not declare and hold exactly one invoice is refused (425) before the invoices
+    are read."""
     root = root_of(tree)
     version = detect_version(root)
     reject_split_values(root)
@@ -54,20 +57,21 @@ def read_invoice(tree: etree._ElementTree | etree._Element) -> FacturaeDocument:
     third_party = header.child("ThirdParty")
     top.required_element("Invoices")  # missing: reported before anything else is read
     parties_path = f"{root_path}/Parties"
+    batch = _batch(header.required_below("Batch"))
+    invoices = _with_paths(top, root_path, "Invoices", "Invoice")
+    check_invoice_count(batch.invoices_count, len(invoices))
     return FacturaeDocument(
         version=version,
         schema_version=schema_version,
         modality=header.optional_text("Modality"),
         issuer_type=header.optional_text("InvoiceIssuerType"),
-        batch=_batch(header.required_below("Batch")),
+        batch=batch,
         seller=_party(parties.required_element("SellerParty"), f"{parties_path}/SellerParty"),
         buyer=_party(parties.required_element("BuyerParty"), f"{parties_path}/BuyerParty"),
         third_party=(
             _party(third_party, f"{root_path}/FileHeader/ThirdParty") if third_party is not None else None
         ),
-        invoices=tuple(
-            _invoice(element, path) for element, path in _with_paths(top, root_path, "Invoices", "Invoice")
-        ),
+        invoices=tuple(_invoice(element, path) for element, path in invoices),
     )
 
 

@@ -54,12 +54,16 @@ def check_invoice(document: FacturaeDocument, *, tolerance: Decimal = DEFAULT_TO
 
 
 def check_batch(document: FacturaeDocument) -> None:
-    declared = document.batch.invoices_count
-    found = len(document.invoices)
-    if declared != 1 or found != 1:
-        raise InvalidInput("facturae.batch_count", declared=declared, found=found)
+    check_invoice_count(document.batch.invoices_count, len(document.invoices))
     if document.modality is not None and document.modality != "I":
         raise InvalidInput("facturae.modality", modality=document.modality)
+
+
+def check_invoice_count(declared: int, found: int) -> None:
+    """A batch of exactly one invoice (425). The reader applies it before it reads the invoices, so
+    that an error inside a second invoice (a date, 431) is not reported before the batch's."""
+    if declared != 1 or found != 1:
+        raise InvalidInput("facturae.batch_count", declared=declared, found=found)
 
 
 def check_centres(document: FacturaeDocument) -> None:

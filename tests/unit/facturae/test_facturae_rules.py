@@ -84,6 +84,19 @@ def test_two_invoices_are_rejected(sample_text: Callable[[str], str], rendered: 
         assert error.params == {"declared": int(declared), "found": 2}
 
 
+def test_a_second_invoice_is_425_before_anything_inside_it_is_read(
+    sample_text: Callable[[str], str], rendered: Callable[..., Any]
+) -> None:
+    """The batch is what is wrong: a bad date (431) or a missing element inside the second invoice
+    must not hide it."""
+    text = _with_second_invoice(sample_text(DFB))
+    last = text.rindex("<IssueDate>2022-05-11</IssueDate>")
+    for broken in ("<IssueDate>11/05/2022</IssueDate>", "<IssueDate/>"):
+        bad = text[:last] + broken + text[last + len("<IssueDate>2022-05-11</IssueDate>") :]
+        error = _failure(parse_xml(bad.encode()), rendered)
+        assert error.key == "facturae.batch_count" and error.params == {"declared": 1, "found": 2}
+
+
 def test_invoices_count_not_matching_the_invoices_is_rejected(mutate: Callable[..., Any]) -> None:
     error = _failure(mutate(DFB, ("<InvoicesCount>1</InvoicesCount>", "<InvoicesCount>2</InvoicesCount>")))
     assert error.key == "facturae.batch_count"
