@@ -39,8 +39,8 @@ def schema() -> etree.XMLSchema:
     return feedback_schema()
 
 
-def _submit(efact_hub: EfactHub, client: Any) -> tuple[str, str]:
-    xml, number = invoice_variant()
+def _submit(efact_hub: EfactHub, client: Any, replace: tuple[tuple[str, str], ...] = ()) -> tuple[str, str]:
+    xml, number = invoice_variant(replace=replace)
     sent = client.service.enviarFactura(
         {
             "correo": "proveedor@example.com",
@@ -258,6 +258,35 @@ def test_errors_are_resultado_1_with_efacts_texts(efact_hub: EfactHub, client: A
     )
     # none of this touched the document: still pending
     assert _pending_ids(client, number) == [doc_id]
+
+
+SELLER_ID = "<ResidenceTypeCode>R</ResidenceTypeCode>\n\t\t\t<TaxIdentificationNumber>12345678Z</TaxIdentificationNumber>"
+
+
+@pytest.mark.parametrize(
+    ("residence", "tax_id"),
+    [
+        ("U", "10259033P"),  # a Cypriot TIC: shaped like a DNI, but its letter is not DNI's (K)
+        ("E", "PEÑ850101ABC"),  # a Mexican RFC with Ñ
+        ("E", "A&C850101XY9"),  # a Mexican RFC with &
+    ],
+)
+def test_non_resident_issuers_download_their_status_documents(
+    efact_hub: EfactHub, client: Any, schema: etree.XMLSchema, residence: str, tax_id: str
+) -> None:
+    """§6.5 checks the tax id of resident issuers only, so the id a non-resident's invoice is
+    registered under must also find its status documents."""
+    seller = f"<ResidenceTypeCode>{residence}</ResidenceTypeCode>\n\t\t\t<TaxIdentificationNumber>{tax_id.replace('&', '&amp;')}</TaxIdentificationNumber>"
+    _, number = _submit(efact_hub, client, ((SELLER_ID, seller),))
+    (doc_id,) = [d["DocId"] for d in _index(client, tax_id) if d["DocNumber"] == number]
+    root = _feedback(client, schema, doc_id, "S", issuer=tax_id)
+    assert root.findtext(".//InvoiceId") == number and root.findtext(".//Supplier/Cif") == tax_id
+
+
+def test_a_wrong_spanish_check_letter_is_said_when_nothing_is_found(client: Any) -> None:
+    answer = client.service.solicitudDescargasEstados("10259033P")  # nothing sent under it here
+    _refused(answer, "identificadorEmisor", "K")
+    _refused(client.service.solicitudDescargasEstados("AB<C"), "identificadorEmisor", "AB<C")
 
 
 def test_issuer_isolation_between_platforms(

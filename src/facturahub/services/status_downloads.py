@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from facturahub.domain import lifecycle
 from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.domain.tax_ids import classify, expected_check
-from facturahub.errors import Conflict, InvalidInput, NotFound
+from facturahub.errors import Conflict, FacturahubError, InvalidInput, NotFound
 from facturahub.i18n import register_messages
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.status_documents import (
@@ -45,15 +45,19 @@ MAX_INPUT = 64  # longer identifiers are refused before any processing
 MAX_DOC_ID = 2**31 - 1  # status_documents.id is a 32-bit integer on PostgreSQL
 INDEX_BATCH = 1000
 _SEPARATORS = re.compile(r"[\s.\-/]")
-_TAX_ID = re.compile(r"[A-Z0-9]{2,32}")
+# Letters and digits of any script and "&" (Mexican RFCs): what non-resident ids hold, and safe in
+# the ZIP entry name DocumentList-<issuer>.xml (no path separator, no ":").
+_TAX_ID = re.compile(r"[\w&]{2,32}")
 _DOC_ID = re.compile(r"[0-9]{1,19}")
 
 
 def normalise_issuer(value: str | None) -> str:
     """The issuer tax id as invoices store it (upper case, no spaces, dots, dashes or slashes, no
-    ``ES`` prefix on a Spanish id), or a precise ``status_download.issuer_*`` error. Foreign ids
-    (non-resident issuers) are letters and digits; a Spanish-shaped id must have its check
-    character right."""
+    ``ES`` prefix on a Spanish id), or a precise ``status_download.issuer_*`` error. Non-resident
+    issuers' ids are stored as written (a Mexican RFC may hold ``Ñ`` or ``&``), so letters and
+    digits of any script and ``&``, 2 to 32 of them, are one; a wrong Spanish check character is
+    :func:`issuer_check_error`, reported only when the id finds nothing (a Cypriot id can look
+    like a DNI)."""
     raw = value or ""
     if len(raw) > MAX_INPUT:
         raise InvalidInput("status_download.issuer_invalid", value=_echo(raw))
@@ -64,17 +68,30 @@ def normalise_issuer(value: str | None) -> str:
         text = text[2:]
     if not _TAX_ID.fullmatch(text):
         raise InvalidInput("status_download.issuer_invalid", value=_echo(raw))
-    kind = classify(text)
-    if kind is not None:
-        expected = expected_check(text, kind)
-        if text[-1] not in expected:
-            raise InvalidInput(
-                "status_download.issuer_check",
-                value=_echo(raw),
-                expected="/".join(sorted(expected)),
-                found=text[-1],
-            )
     return text
+
+
+def issuer_check_error(issuer: str, raw: str | None) -> InvalidInput | None:
+    """For a Spanish-shaped ``issuer`` (normalised) whose check character is wrong, the error
+    that says so; otherwise None."""
+    kind = classify(issuer)
+    if kind is None:
+        return None
+    expected = expected_check(issuer, kind)
+    if issuer[-1] in expected:
+        return None
+    return InvalidInput(
+        "status_download.issuer_check",
+        value=_echo(raw or ""),
+        expected="/".join(sorted(expected)),
+        found=issuer[-1],
+    )
+
+
+def _nothing_for(issuer: str, raw: str | None, error: FacturahubError) -> FacturahubError:
+    """What to answer when ``issuer`` finds nothing: its wrong check character when it has one
+    (the likely cause), else ``error``."""
+    return issuer_check_error(issuer, raw) or error
 
 
 def parse_mark_option(value: str | None) -> bool:
@@ -104,7 +121,7 @@ def pending_index(
     try:
         entries = peek(_index_entries(issuer, result))
         if entries is None:
-            raise NotFound("status_download.none_pending", issuer=issuer)
+            raise _nothing_for(issuer, issuer_tax_id, NotFound("status_download.none_pending", issuer=issuer))
         return build_index_zip(issuer, entries, moment, zone)
     finally:
         result.close()
@@ -149,7 +166,9 @@ def download(
         .where(*_visible(number, issuer, caller))
     ).one_or_none()
     if row is None:
-        raise NotFound("status_download.not_found", doc_id=number, issuer=issuer)
+        raise _nothing_for(
+            issuer, issuer_tax_id, NotFound("status_download.not_found", doc_id=number, issuer=issuer)
+        )
     (
         downloaded_at,
         invoice_id,
@@ -224,7 +243,9 @@ def confirm(
         .where(*_visible(number, issuer, caller))
     ).one_or_none()
     if visible is None:
-        raise NotFound("status_download.not_found", doc_id=number, issuer=issuer)
+        raise _nothing_for(
+            issuer, issuer_tax_id, NotFound("status_download.not_found", doc_id=number, issuer=issuer)
+        )
     if visible.downloaded_at is None:
         _mark(session, number, now or datetime.now(UTC))
 
@@ -327,9 +348,9 @@ register_messages(
         },
         "status_download.issuer_invalid": {
             "es": _FIELD_UNSUPPORTED.replace("{field}", "identificadorEmisor")
-            + ": «{value}» no es un identificador fiscal (solo letras y dígitos, de 2 a 32)",
+            + ": «{value}» no es un identificador fiscal (de 2 a 32 letras, dígitos o «&»)",
             "en": "The issuer tax id (identificadorEmisor) is not supported: "
-            "'{value}' is not a tax id (letters and digits only, 2 to 32)",
+            "'{value}' is not a tax id (2 to 32 letters, digits or '&')",
         },
         "status_download.issuer_check": {
             "es": _FIELD_UNSUPPORTED.replace("{field}", "identificadorEmisor")
