@@ -238,6 +238,31 @@ def test_attachment_names_are_sanitised_and_numbered(efact_hub: EfactHub, client
     assert names[2].endswith("_3.pdf") and set(stem[:-2]) == {"x"} and len(stem[:-2]) <= 70
 
 
+def test_attachment_names_fit_their_column_however_long_the_extension(
+    efact_hub: EfactHub, client: Any
+) -> None:
+    """A 255-character name with a long extension, and one that cleaning lengthens (the ligature
+    ﬃ becomes ffi), are stored within the column: on PostgreSQL they were 402 "send it again
+    later", which could never succeed."""
+    long_extension = "a." + "p" * 253
+    ligatures = "informe." + "\ufb03" * 90
+    sent = _send(
+        client,
+        signed(invoice_variant()[0], efact_hub.supplier),
+        anexos=[
+            {"anexo": PDF, "nombre": long_extension, "mime": "application/pdf"},
+            {"anexo": PDF, "nombre": ligatures, "mime": "application/pdf"},
+        ],
+    )
+    assert sent.resultado.codigo == "0", sent.resultado.descripcion
+    stored = _stored_attachments(efact_hub, sent.factura.numeroRegistro)
+    assert [original for _, _, original in stored] == [long_extension, ligatures]
+    names = [name for _, name, _ in stored]
+    assert names[0] == "a_1." + "p" * (255 - len("a_1."))
+    assert names[1] == "informe_2." + ("ffi" * 90)[: 255 - len("informe_2.")]  # cut in the extension
+    assert [len(name) for name in names] == [255, 255]
+
+
 def test_attachment_names_follow_efacts_own_examples(efact_hub: EfactHub, client: Any) -> None:
     sent = _send(
         client,

@@ -436,9 +436,13 @@ def _refuse_too_long(values: list[tuple[str, str, Any]]) -> None:
     when no schema directory is configured, and the database would refuse them only at the
     INSERT (PostgreSQL), as a "try again later" that can never succeed."""
     for field_name, value, column in values:
-        limit = int(column.type.length)
+        limit = _column_length(column)
         if len(value) > limit:
             raise InvalidInput("intake.value_too_long", field=field_name, length=len(value), limit=limit)
+
+
+def _column_length(column: Any) -> int:
+    return int(column.type.length)
 
 
 def _validator(schema_dir: Path) -> SchemaValidator:
@@ -519,10 +523,11 @@ def _clean(text: str) -> str:
 
 def sanitise_name(name: str, position: int) -> str:
     """eFACT attachment names: cleaned to ``[A-Za-z0-9-_.+]``, the name cut to 70 characters, and
-    ``_N`` (its position) added before the extension."""
+    ``_N`` (its position) added before the extension, which is cut to what the column has left
+    (cleaning can lengthen a name: the ligature ``ﬃ`` becomes ``ffi``)."""
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
-    clean_stem = _clean(stem)[:MAX_NAME] or "anexo"
-    clean_extension = _clean(extension)
-    return f"{clean_stem}_{position}" + (f".{clean_extension}" if clean_extension else "")
+    numbered = f"{_clean(stem)[:MAX_NAME] or 'anexo'}_{position}"
+    clean_extension = _clean(extension)[: _column_length(_ATTACHMENTS.name) - len(numbered) - 1]
+    return numbered + (f".{clean_extension}" if clean_extension else "")
