@@ -669,3 +669,24 @@ def test_notices(hub_cli: CLI) -> None:
     hub_cli("notice", "withdraw", str(published["id"]))
     hub_cli.error("notice", "withdraw", str(published["id"]), exit_code=5, key="notice.already_withdrawn")
     assert [n["title"] for n in hub_cli.json("notice", "list")] == ["Old"]
+
+
+def test_errors_speak_the_configured_language(hub_cli: CLI) -> None:
+    """FACTURAHUB_LANGUAGE (or the TOML file's ``language``) sets the language of errors; ``--lang``
+    overrides it. The setting used to be ignored: errors were always Spanish."""
+    english = CLI({**hub_cli.env, "FACTURAHUB_LANGUAGE": "en"}, hub_cli.runner)
+    line = english.error(
+        "certificate", "lookup", "--thumbprint", "zz", exit_code=3, key="certificate.reference_invalid"
+    )
+    assert "is neither a certificate id nor a SHA-1/SHA-256 thumbprint" in line
+    line = english.error(
+        "--lang",
+        "es",
+        "certificate",
+        "lookup",
+        "--thumbprint",
+        "zz",
+        exit_code=3,
+        key="certificate.reference_invalid",
+    )
+    assert "no es un identificador ni una huella" in line

@@ -30,7 +30,7 @@ from facturahub.client.errors import (
     TransportFailure,
 )
 from facturahub.errors import InvalidInput
-from facturahub.i18n import normalise_language, translate
+from facturahub.i18n import translate
 from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
 
 pass_obj = click.make_pass_decorator(CLIContext)
@@ -134,7 +134,7 @@ def _connect(obj: CLIContext, command: str, options: dict[str, Any]) -> Connecti
     if options["server_cert"] is not None:
         server_certificate = _server_certificate(options["server_cert"])
     else:
-        click.echo(translate("client.unverified_warning", normalise_language(obj.language)), err=True)
+        click.echo(translate("client.unverified_warning", obj.message_language()), err=True)
     return Connection(
         endpoint=options["endpoint"],
         cert_pem=cert_pem,
@@ -158,7 +158,7 @@ def _run(obj: CLIContext, action: Callable[[], None]) -> None:
                 _json(exc.response)
             elif obj.as_json and isinstance(exc, RemoteFault):
                 _json({"fault": exc.as_dict()})
-            message = exc.message(normalise_language(obj.language))
+            message = exc.message(obj.message_language())
             click.echo(f"error: {' '.join(message.split())} [{exc.key}]", err=True)
             sys.exit(next(code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)))
 

@@ -52,6 +52,14 @@ class CLIContext:
     def lang(self) -> str:
         return normalise_language(self.language or self.settings().language)
 
+    def message_language(self) -> str:
+        """The language of messages: ``--lang``, else the settings' (``FACTURAHUB_LANGUAGE`` or the
+        TOML file); Spanish when the settings themselves cannot be read."""
+        try:
+            return self.lang()
+        except (FacturahubError, ValueError, OSError):
+            return normalise_language(self.language or "es")
+
     def database(self) -> Database:
         if self._database is None:
             settings = self.settings()
@@ -78,8 +86,7 @@ def run_command(obj: CLIContext, action: Callable[[], None]) -> None:
     try:
         action()
     except FacturahubError as exc:
-        language = obj.language or "es"
-        click.echo(f"error: {exc.message(normalise_language(language))} [{exc.key}]", err=True)
+        click.echo(f"error: {exc.message(obj.message_language())} [{exc.key}]", err=True)
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
         sys.exit(code)
     finally:
