@@ -9,6 +9,8 @@ tests need neither Java nor the openssl command.
 
 from __future__ import annotations
 
+import functools
+
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
@@ -76,11 +78,12 @@ OTHER_NAMES = {
 }
 
 
+@functools.cache
 def spanish_ca() -> Identity:
-    """A self-signed CA named CA_NAME."""
+    """A self-signed CA named CA_NAME (one per test session: an RSA key takes a while)."""
     return issue("AC Representación", subject=CA_NAME, is_ca=True, days=365)
 
 
 def issued_by_spanish_ca(common_name: str, tax_id: str) -> Identity:
-    """A client certificate issued by a fresh :func:`spanish_ca`."""
+    """A client certificate issued by :func:`spanish_ca`."""
     return issue(common_name, issuer=spanish_ca(), tax_id=tax_id)
