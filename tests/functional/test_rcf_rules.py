@@ -214,7 +214,15 @@ def test_a_batch_item_refused_leaves_the_others_applied(rcf_hub: RcfHub) -> None
             ]
         }
     )
-    assert [i.codigo for i in answer.facturas.cambiarEstadoListadoFacturas] == ["0", "0", "407", "0"]
+    items = answer.facturas.cambiarEstadoListadoFacturas
+    assert [i.codigo for i in items] == ["0", "0", "407", "0"]
+    # each item answers with the code *it* set, not the invoice's state after the whole batch
+    assert [(i.factura.numeroRegistro, i.factura.codigo) for i in items] == [
+        (first, "2400"),
+        (second, "2300"),
+        (second, None),
+        (first, "2500"),
+    ]
     assert client.service.consultarFactura(first).factura.tramitacion.codigo == "2500"
     second_seen = client.service.consultarFactura(second).factura.tramitacion
     assert (second_seen.codigo, second_seen.motivo) == ("2300", "dos")

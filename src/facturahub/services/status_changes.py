@@ -45,7 +45,17 @@ class StatusRequest:
     comment: str | None
 
 
-ItemResult = tuple[StatusRequest, Invoice | FacturahubError]
+@dataclass(frozen=True)
+class Applied:
+    """An accepted item, with the codes as *this* item left them: a later item of the same batch
+    may move the invoice on, and each item is answered with its own effect."""
+
+    invoice: Invoice
+    status_code: str
+    cancellation_code: str
+
+
+ItemResult = tuple[StatusRequest, Applied | FacturahubError]
 Locked = Mapping[str, Invoice]  # the batch's invoices, locked, by registry number
 Planner = Callable[[Session, RegistryScope, StatusRequest, Locked], tuple[Invoice, list[StatusChange]]]
 
@@ -111,7 +121,7 @@ def _one(
     [(_, result)] = apply_batch(session, scope, [request], planner, now)
     if isinstance(result, FacturahubError):
         raise result
-    return result
+    return result.invoice
 
 
 def apply_batch(
@@ -137,7 +147,7 @@ def apply_batch(
         for change in changes:  # later items of the batch see this item's effect
             change.apply()
         accepted.extend(changes)
-        results.append((request, invoice))
+        results.append((request, Applied(invoice, invoice.status_code, invoice.cancellation_code)))
     record_statuses(session, accepted, at=now)
     for change in accepted:
         if change.code == lifecycle.CANCELLATION_ACCEPTED:

@@ -282,7 +282,7 @@ def _batch(
     operation: etree._Element,
     planner: status_changes.Planner,
     item_name: str,
-    code_of: Callable[[Invoice], str],
+    code_of: Callable[[status_changes.Applied], str],
 ) -> Outcome:
     requests = [_status_request(item) for item in _items(env.child(operation, "request"))]
     results = status_changes.apply_batch(call.session, _scope(call), requests, planner, call.now)
@@ -294,7 +294,7 @@ def _batch(
             item.append(_factura_code("factura", request.registry_number, None))
         else:
             _item_result(item, None, call)
-            item.append(_factura_code("factura", found.registry_number, code_of(found)))
+            item.append(_factura_code("factura", found.invoice.registry_number, code_of(found)))
     return Outcome([facturas])
 
 
@@ -304,7 +304,7 @@ def cambiar_estado_listado_facturas(call: Call, operation: etree._Element) -> Ou
         operation,
         status_changes.plan_status_change,
         "cambiarEstadoListadoFacturas",
-        lambda invoice: invoice.status_code,
+        lambda applied: applied.status_code,
     )
 
 
@@ -314,7 +314,7 @@ def gestionar_solicitud_anulacion_listado_facturas(call: Call, operation: etree.
         operation,
         status_changes.plan_cancellation_answer,
         "gestionarSolicitudAnulacionListadoFacturas",
-        lambda invoice: invoice.cancellation_code,
+        lambda applied: applied.cancellation_code,
     )
 
 
