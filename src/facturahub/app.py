@@ -29,7 +29,7 @@ class Hub:
 
 
 def build_hub(settings: Settings) -> Hub:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     if settings.trust_store is not None:
         load_trust_store(settings.trust_store)  # an unusable trust store stops start-up, not a request
     database = Database(settings.effective_database_url)
@@ -37,7 +37,7 @@ def build_hub(settings: Settings) -> Hub:
     return Hub(
         settings=settings,
         database=database,
-        blobs=LocalBlobStore(settings.effective_blob_dir),
+        blobs=LocalBlobStore(settings.ensure_blob_dir()),
         identity=load_hub_identity(settings),
     )
 

@@ -9,6 +9,7 @@ upper-cased with the ``FACTURAHUB_`` prefix: ``FACTURAHUB_DATABASE_URL``, ``FACT
 from __future__ import annotations
 
 import base64
+import errno
 import ipaddress
 import os
 import re
@@ -138,6 +139,51 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
+# The databases facturahub runs on, by SQLAlchemy driver name; a bare ``postgresql://`` means psycopg 3
+# (SQLAlchemy's own default, psycopg2, is not installed).
+DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+DATABASE_EXAMPLE = "postgresql+psycopg://user@host/db, sqlite:///var/facturahub.db"
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+
+
+def check_database_url(text: str) -> str:
+    """The database URL as SQLAlchemy will use it, or a ValueError saying what is wrong."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    value = text.strip()
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"not a database URL (e.g. {DATABASE_EXAMPLE})") from None
+    if url.drivername == "postgresql":
+        return "postgresql+psycopg" + value[len("postgresql") :]
+    if url.drivername not in DATABASE_DRIVERS:
+        raise ValueError(f"unsupported database {url.drivername!r} (use {DATABASE_EXAMPLE})")
+    return value
+
+
+def check_redis_url(text: str) -> str:
+    """A Redis URL (``redis://``, ``rediss://`` or ``unix://``), or a ValueError saying what is wrong."""
+    value = text.strip()
+    example = "e.g. redis://127.0.0.1:6379/0"
+    parts = urlsplit(value)
+    if parts.scheme not in REDIS_SCHEMES:
+        raise ValueError(f"not a Redis URL ({example})")
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError(f"a unix:// Redis URL needs the socket's path ({example})")
+        return value
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        raise ValueError(f"the Redis URL's port is not a number from 0 to 65535 ({example})") from None
+    database = parts.path.strip("/")
+    if database and not (database.isascii() and database.isdigit()):
+        raise ValueError(f"the Redis URL's database must be a number ({example})")
+    return value
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -224,6 +270,16 @@ class Settings(BaseModel):
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_database_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_redis_url(value)
+
     @field_validator("push_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -303,6 +359,25 @@ class Settings(BaseModel):
     def is_production(self) -> bool:
         return self.mode is Mode.PRODUCTION
 
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory if it is missing; a path that cannot be one (a file, no
+        permission) is a configuration error naming it."""
+        return _ensure_directory(self.data_dir, "config.data_dir_unusable")
+
+    def ensure_blob_dir(self) -> Path:
+        """The same for the blob directory."""
+        return _ensure_directory(self.effective_blob_dir, "config.blob_dir_unusable")
+
+
+def _ensure_directory(path: Path, key: str) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file is in the way
+        raise ConfigurationError(key, path=str(path), detail=os.strerror(errno.ENOTDIR)) from None
+    except OSError as exc:
+        raise ConfigurationError(key, path=str(path), detail=exc.strerror or str(exc)) from None
+    return path
+
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
     fields = set(Settings.model_fields)
@@ -314,6 +389,13 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
         if field in fields:
             values[field] = value
     return values
+
+
+def _problem(error: Any) -> str:
+    """pydantic's message, without the "Value error, " it puts before our validators' own words."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 def load_settings(
@@ -338,7 +420,7 @@ def load_settings(
         return Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+            f"{'.'.join(str(part) for part in error['loc'])}: {_problem(error)}" for error in exc.errors()
         )
         raise ConfigurationError("config.invalid", detail=problems) from None
 
@@ -352,6 +434,14 @@ register_messages(
         "config.file_invalid": {
             "es": "El fichero de configuración {path} no es TOML válido: {detail}",
             "en": "The configuration file {path} is not valid TOML: {detail}",
+        },
+        "config.data_dir_unusable": {
+            "es": "No se puede usar {path} como directorio de datos: {detail}",
+            "en": "Cannot use {path} as the data directory: {detail}",
+        },
+        "config.blob_dir_unusable": {
+            "es": "No se puede usar {path} como directorio de ficheros (blobs): {detail}",
+            "en": "Cannot use {path} as the blob directory: {detail}",
         },
         "config.invalid": {
             "es": "Configuración no válida: {detail}",

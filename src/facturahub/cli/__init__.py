@@ -74,7 +74,8 @@ def serve(
         click.echo(
             f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
         )
-        LocalBlobStore(settings.effective_blob_dir).prepare()  # no request creates a shard directory
+        settings.ensure_data_dir()
+        LocalBlobStore(settings.ensure_blob_dir()).prepare()  # no request creates a shard directory
         if count == 1:
             uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
             return

@@ -33,7 +33,7 @@ def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool) -> None:
 
     def action() -> None:
         settings = obj.settings()
-        store = LocalBlobStore(settings.effective_blob_dir)
+        store = LocalBlobStore(settings.ensure_blob_dir())
         done = collect_blobs(obj.database(), store, grace=timedelta(hours=grace_hours), dry_run=dry_run)
         figures = asdict(done)
         verb = "would remove" if dry_run else "removed"

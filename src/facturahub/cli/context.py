@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from facturahub.config import Settings, load_settings
@@ -20,10 +21,11 @@ from facturahub.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StorageUnavailable,
 )
 from facturahub.i18n import normalise_language, register_messages
 from facturahub.services.actors import Actor, act_as
-from facturahub.store.database import Database
+from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
 
 EXIT_CODES: dict[type[FacturahubError], int] = {
     InvalidInput: 3,
@@ -31,6 +33,7 @@ EXIT_CODES: dict[type[FacturahubError], int] = {
     Conflict: 5,
     PermissionDenied: 6,
     ConfigurationError: 7,
+    StorageUnavailable: 8,
 }
 
 
@@ -63,7 +66,7 @@ class CLIContext:
     def database(self) -> Database:
         if self._database is None:
             settings = self.settings()
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.ensure_data_dir()
             self._database = Database(settings.effective_database_url)
             from facturahub.jobs.queue import attach_job_queue
 
@@ -81,10 +84,29 @@ class CLIContext:
         return Actor.operator()
 
 
+def database_failure(error: DBAPIError, url: str) -> FacturahubError | None:
+    """What to tell the operator when the database itself is the problem: a schema that was never
+    migrated, or a database that cannot be reached or opened. ``None`` for anything else (a bug:
+    its traceback is worth more than a line)."""
+    if is_missing_table(error):
+        return ConfigurationError("cli.database_no_schema", database=safe_url(url))
+    if isinstance(error, OperationalError | InterfaceError):
+        return StorageUnavailable(
+            "cli.database_unavailable", database=safe_url(url), reason=driver_message(error)
+        )
+    return None
+
+
 def run_command(obj: CLIContext, action: Callable[[], None]) -> None:
     """Run ``action``; turn our errors into one line on stderr and a distinct exit code."""
     try:
-        action()
+        try:
+            action()
+        except DBAPIError as exc:
+            failure = database_failure(exc, obj._database.url) if obj._database is not None else None
+            if failure is None:
+                raise
+            raise failure from exc
     except FacturahubError as exc:
         click.echo(f"error: {exc.message(obj.message_language())} [{exc.key}]", err=True)
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
@@ -104,6 +126,15 @@ register_messages(
         "cli.sign_one_identity": {
             "es": "Indique la identidad de firma: --p12 (con --password) o --cert y --key",
             "en": "Give the signing identity: --p12 (with --password), or --cert and --key",
+        },
+        "cli.database_no_schema": {
+            "es": "La base de datos {database} no tiene el esquema de facturahub: ejecute "
+            "`facturahub db upgrade`",
+            "en": "The database {database} has no facturahub schema: run `facturahub db upgrade`",
+        },
+        "cli.database_unavailable": {
+            "es": "No se puede usar la base de datos {database}: {reason}",
+            "en": "Cannot use the database {database}: {reason}",
         },
         "cli.lookup_one_reference": {
             "es": "Indique exactamente una referencia: --file, --thumbprint o --issuer con --serial",

@@ -23,6 +23,8 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.storage import SqliteStorage
 
 from facturahub.config import Settings
+from facturahub.errors import StorageUnavailable
+from facturahub.i18n import register_messages
 from facturahub.jobs.delivery import Delivery
 from facturahub.services.notifications import JOB_QUEUE
 from facturahub.store.database import Database
@@ -53,7 +55,7 @@ class _QueueHuey(SqliteHuey):  # type: ignore[misc]
 def make_huey(settings: Settings) -> Huey:
     if settings.redis_url:
         return RedisHuey(settings.jobs_queue, url=settings.redis_url, results=False, utc=True)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     return _QueueHuey(settings.jobs_queue, filename=str(settings.jobs_file), results=False, utc=True)
 
 
@@ -110,6 +112,17 @@ class Jobs:
         if retry is not None:
             self._tasks["one"].schedule(args=(notification_id,), eta=retry)
 
+    def check_reachable(self) -> None:
+        """Start-up: a queue that cannot be reached (Redis down, an unwritable SQLite file) stops
+        the worker with one line saying why, instead of a consumer looping on tracebacks."""
+        from redis.exceptions import RedisError
+
+        try:
+            self.huey.storage.queue_size()
+        except (RedisError, sqlite3.Error, OSError) as exc:
+            backend = "redis" if self.settings.redis_url else str(self.settings.jobs_file)
+            raise StorageUnavailable("jobs.queue_unavailable", queue=backend, reason=str(exc)[:300]) from None
+
     def sweep(self, grace_seconds: float = 0.0) -> int:
         if self.delivery is None:
             raise RuntimeError("no delivery configured: tasks run only in `facturahub worker`")
@@ -125,3 +138,13 @@ def attach_job_queue(database: Database, settings: Settings) -> Jobs:
     jobs = Jobs(settings)
     database.session_info[JOB_QUEUE] = jobs
     return jobs
+
+
+register_messages(
+    {
+        "jobs.queue_unavailable": {
+            "es": "No se puede usar la cola de trabajos ({queue}): {reason}",
+            "en": "Cannot use the job queue ({queue}): {reason}",
+        },
+    }
+)

@@ -42,9 +42,11 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
 
 
 def run_worker(settings: Settings, threads: int | None = None) -> None:
+    settings.ensure_data_dir()
     database = Database(settings.effective_database_url)
     try:
         jobs = worker_jobs(settings, database)
+        jobs.check_reachable()
         queued = jobs.sweep()
         backend = "redis" if settings.redis_url else f"sqlite {settings.jobs_file}"
         log.info(

@@ -47,17 +47,11 @@ from facturahub.soap import envelope as env
 from facturahub.soap import messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.soap.profile import Call, Handler, Outcome, Preparation, Profile
 from facturahub.store.blobs import BlobStore
-from facturahub.store.database import Database
+from facturahub.store.database import Database, driver_message
 
 log = logging.getLogger("facturahub.soap")
 
 SERVER_FAULTS = frozenset({"soap.internal_error", "store.unavailable"})  # faultcode Server, not Client
-
-
-def _driver_message(error: DBAPIError) -> str:
-    """The database's own words (first line), without the statement or its parameters."""
-    lines = str(error.orig).strip().splitlines()
-    return (lines[0] if lines else type(error.orig).__name__)[:300]
 
 
 class HubParts(Protocol):
@@ -207,7 +201,7 @@ class Pipeline:
             exc_info=True,
             extra={"tracking_id": tracking_id},
         )
-        reason = _driver_message(error)
+        reason = driver_message(error)
         if name is None or not registering:
             failure = StorageUnavailable("store.unavailable", reason=reason, tracking_id=tracking_id)
             return self.fault(failure, tracking_id)

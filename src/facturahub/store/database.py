@@ -26,7 +26,8 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("facturahub.store")
@@ -38,6 +39,24 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the unit of work holding ``session`` has committed (never on
     rollback). A failing callback is logged; the commit stands."""
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+def driver_message(error: DBAPIError) -> str:
+    """The database's own words (first line), without the statement or its parameters."""
+    lines = str(error.orig).strip().splitlines()
+    return (lines[0] if lines else type(error.orig).__name__)[:300]
+
+
+def is_missing_table(error: DBAPIError) -> bool:
+    """The statement named a table the database does not have: the schema was never migrated."""
+    if getattr(error.orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
+        return True
+    return str(error.orig).startswith("no such table")  # SQLite
+
+
+def safe_url(url: str) -> str:
+    """The URL for messages and logs: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

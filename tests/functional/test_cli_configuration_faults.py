@@ -1,0 +1,152 @@
+"""An operator's configuration mistakes, through the installed `facturahub` entry point: each one
+ends in one line on stderr saying what to fix, with its key and a distinct exit code (7
+configuration, 8 a database or queue that cannot be used) — never a traceback.
+
+The databases are real: an unreachable PostgreSQL port, a PostgreSQL database and a SQLite file
+that were never migrated, Redis on a port where nothing listens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
+
+FACTURAHUB = str(Path(sys.executable).parent / "facturahub")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FACTURAHUB_")}
+    env.update({"FACTURAHUB_DATA_DIR": str(tmp_path / "var"), "FACTURAHUB_LANGUAGE": "en"})
+    env.update({f"FACTURAHUB_{name.upper()}": value for name, value in values.items()})
+    return env
+
+
+def _fails(env: dict[str, str], *args: str, exit_code: int, key: str) -> str:
+    """Run a command that must fail with one line; return that line."""
+    result = subprocess.run(
+        [FACTURAHUB, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == exit_code, result.stderr
+    assert "Traceback" not in result.stderr and lines, result.stderr
+    assert lines[-1].startswith("error: ") and lines[-1].endswith(f"[{key}]"), result.stderr
+    return lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("garbage", "database_url: not a database URL (e.g. postgresql+psycopg://"),
+        ("mysql://root@127.0.0.1/facturas", "database_url: unsupported database 'mysql'"),
+        ("postgresql+asyncpg://u@127.0.0.1/db", "database_url: unsupported database 'postgresql+asyncpg'"),
+    ],
+)
+def test_a_database_url_we_cannot_use_is_named(tmp_path: Path, url: str, says: str) -> None:
+    line = _fails(_env(tmp_path, database_url=url), "integrator", "list", exit_code=7, key="config.invalid")
+    assert says in line
+
+
+def test_an_unreachable_postgresql_is_one_line_without_the_password(tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"postgresql+psycopg://facturahub:s3cr3t@127.0.0.1:{port}/registry"
+    line = _fails(
+        _env(tmp_path, database_url=url), "integrator", "list", exit_code=8, key="cli.database_unavailable"
+    )
+    assert f"Cannot use the database postgresql+psycopg://facturahub:***@127.0.0.1:{port}/registry" in line
+    assert "s3cr3t" not in line and "Connection refused" in line
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database facturahub can reach that was never migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"facturahub_empty_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path, empty_url: str) -> None:
+    env = _env(tmp_path, database_url=empty_url)
+    line = _fails(env, "integrator", "list", exit_code=7, key="cli.database_no_schema")
+    assert "has no facturahub schema: run `facturahub db upgrade`" in line
+    # and once it is done, the same command works; PostgreSQL also as a bare postgresql:// URL
+    bare = empty_url.replace("postgresql+psycopg://", "postgresql://")
+    env = _env(tmp_path, database_url=bare)
+    upgraded = subprocess.run(
+        [FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    listed = subprocess.run(
+        [FACTURAHUB, "integrator", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+
+
+def test_a_data_directory_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "var").write_text("not a directory")
+    env = _env(tmp_path)
+    for command in (("integrator", "list"), ("serve",), ("worker",)):
+        line = _fails(env, *command, exit_code=7, key="config.data_dir_unusable")
+        assert f"Cannot use {tmp_path / 'var'} as the data directory: Not a directory" in line
+
+
+def test_a_blob_directory_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "blobs").write_text("not a directory")
+    env = _env(tmp_path, blob_dir=str(tmp_path / "blobs"))
+    assert (
+        subprocess.run([FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode
+        == 0
+    )
+    for command in (("blobs", "collect"), ("serve",)):
+        line = _fails(env, *command, exit_code=7, key="config.blob_dir_unusable")
+        assert f"Cannot use {tmp_path / 'blobs'} as the blob directory: Not a directory" in line
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("notaurl", "redis_url: not a Redis URL (e.g. redis://127.0.0.1:6379/0)"),
+        ("redis://127.0.0.1:99999/0", "redis_url: the Redis URL's port is not a number from 0 to 65535"),
+        ("redis://127.0.0.1:6379/queue", "redis_url: the Redis URL's database must be a number"),
+        ("unix://", "redis_url: a unix:// Redis URL needs the socket's path"),
+    ],
+)
+def test_a_redis_url_we_cannot_use_is_named(tmp_path: Path, url: str, says: str) -> None:
+    for command in (("worker",), ("integrator", "list")):
+        line = _fails(_env(tmp_path, redis_url=url), *command, exit_code=7, key="config.invalid")
+        assert says in line
+
+
+def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(tmp_path, redis_url=f"redis://:hunter2@127.0.0.1:{port}/0")
+    assert (
+        subprocess.run([FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode
+        == 0
+    )
+    line = _fails(env, "worker", exit_code=8, key="jobs.queue_unavailable")
+    assert f"Cannot use the job queue (redis): Error 111 connecting to 127.0.0.1:{port}" in line
+    assert "hunter2" not in line
