@@ -219,6 +219,12 @@ def test_442_invoice_signed_by_a_blocked_certificate_is_not_registered(
         assert answer.resultado.codigo == "442" and answer.factura is None, (profile, description)
         assert "lista de bloqueo" in description and reason in description, description
         assert "Lucia Bloqueada" in description and signer.sha256 in description, description
+        # §6 step 4 before step 5: the blocked signer is named even when the content is wrong too
+        bad_total = signed(
+            invoice_variant(replace=(("<InvoiceTotal>1384.58<", "<InvoiceTotal>1.00<"),))[0], signer
+        )
+        both = send_invoice(client, bad_total)
+        assert both.resultado.codigo == "442", (profile, both.resultado.descripcion)
     _cli(face_hub.env, "certificate", "unblock", signer.sha256)
     accepted = send_invoice(clients["face"], document)  # nothing was registered before: no 415
     assert accepted.resultado.codigo == "0", accepted.resultado.descripcion

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import Any
 
 import pytest
-from tests.functional.face_hub import FaceHub, face_hub, invoice_variant, signed
+from tests.functional.face_hub import FaceHub, _cli, face_hub, invoice_variant, signed
 from tests.functional.soap_client import send_invoice, zeep_client
 from tests.xmlsec_signing import resign_exclusive_with_default_prefix
 
@@ -95,6 +96,24 @@ def test_directory_checks_410_411_412_416(face_hub: FaceHub, client: Any) -> Non
     assert _code(unrelated) == "412", unrelated.resultado.descripcion
     two_uts = send_invoice(client, _centres(face_hub, ((oc, UT_CENTRE),)))
     assert _code(two_uts) == "416", two_uts.resultado.descripcion
+    assert two_uts.resultado.descripcion.count("El número de centros administrativos es incorrecto") == 1
+
+
+def test_the_directory_is_checked_before_the_content_rules(face_hub: FaceHub, client: Any) -> None:
+    """§6 step 5: an unknown centre (409-413) is reported before the issuer's tax id (447), a
+    line without description (446) or the totals (408), which the hub judges earlier but reports
+    only once the directory has passed."""
+    oc = UT_CENTRE.replace(">03<", ">01<")
+    unknown_oc = (oc, oc.replace("P00000010", "X77777777"))
+    for content_fault in (
+        ("<InvoiceTotal>1384.58<", "<InvoiceTotal>1384.99<"),
+        ("<TaxIdentificationNumber>12345678Z<", "<TaxIdentificationNumber>12345678A<"),
+        ("<ItemDescription>Descripcion de factura de mesas<", "<ItemDescription> <"),
+    ):
+        alone = send_invoice(client, _centres(face_hub, (content_fault,)))
+        assert _code(alone) in {"408", "447", "446"}, alone.resultado.descripcion
+        both = send_invoice(client, _centres(face_hub, (unknown_oc, content_fault)))
+        assert _code(both) == "411" and "X77777777" in both.resultado.descripcion, both.resultado.descripcion
 
 
 def test_invoice_signature_checks_428_440(
@@ -191,3 +210,44 @@ def test_names_longer_than_the_registry_keeps_are_900_on_every_engine(face_hub: 
         assert _code(answer) == "900", answer.resultado.descripcion
         assert f"{field} tiene {length} caracteres y el máximo es 255" in answer.resultado.descripcion
     assert _code(send_invoice(client, data)) == "0"  # nothing of the refused ones was kept
+
+
+_AMOUNTS = (
+    "TotalAmount|TotalGrossAmount|DiscountAmount|TotalGeneralDiscounts|TotalGrossAmountBeforeTaxes|"
+    "TotalTaxOutputs|TotalTaxesWithheld|InvoiceTotal|TotalOutstandingAmount|TotalExecutableAmount|"
+    "UnitPriceWithoutTax|TotalCost|GrossAmount|InstallmentAmount|ChargeAmount"
+)
+
+
+def test_a_total_written_with_eight_decimals_stays_in_plain_notation(face_hub: FaceHub, client: Any) -> None:
+    """Facturae 3.2.1 amounts may have eight decimals; a zero total so written is stored and served
+    as ``0.00000000``, not as Python's ``0E-8``."""
+    xml, number = invoice_variant()
+    text = xml.decode().replace("2009/v3.2/Facturae", "2014/v3.2.1/Facturae")
+    text = text.replace("<SchemaVersion>3.2<", "<SchemaVersion>3.2.1<")
+    zero = re.sub(rf"<({_AMOUNTS})>-?[0-9.]+</\1>", r"<\1>0.00000000</\1>", text)
+    answer = send_invoice(client, signed(zero.encode(), face_hub.supplier))
+    assert _code(answer) == "0", answer.resultado.descripcion
+    registry_number = answer.factura.numeroRegistro
+
+    shown = json.loads(_cli(face_hub.env, "--json", "invoice", "show", registry_number))
+    assert shown["invoice"]["total"] == "0.00000000"
+    registry = zeep_client(
+        f"{face_hub.base_url}/face/facturasrcf2?wsdl", face_hub.registry, face_hub.hub_cert_pem
+    )
+    downloaded = registry.service.descargarFactura(registry_number)
+    assert downloaded.resultado.codigo == "0", downloaded.resultado.descripcion
+    assert (downloaded.factura.numero, downloaded.factura.importe) == (number, "0.00000000")
+
+
+def test_an_optional_total_left_out_is_named_as_missing(face_hub: FaceHub, client: Any) -> None:
+    """``TotalGeneralDiscounts`` may be absent from the schema's point of view, but this invoice
+    has general discounts of 48.48: the refusal says the total is missing, not that it "is 0.00"."""
+    xml, _number = invoice_variant(replace=(("<TotalGeneralDiscounts>48.48</TotalGeneralDiscounts>", ""),))
+    answer = send_invoice(client, signed(xml, face_hub.supplier))
+    assert _code(answer) == "408", answer.resultado.descripcion
+    assert (
+        "falta /Facturae/Invoices/Invoice/InvoiceTotals/TotalGeneralDiscounts, que debe indicar "
+        "Σ GeneralDiscounts/Discount/DiscountAmount (48.48)"
+    ) in answer.resultado.descripcion
+    assert "vale 0.00" not in answer.resultado.descripcion

@@ -280,10 +280,48 @@ def test_duplicate_keys_are_unambiguous_and_migrated(database, sandbox, shared_d
         assert keys() == {(f"G48200422|A|B|7|{date}", "G48200422|A|B|7")}  # the old form
     finally:
         upgrade(database)
-    assert current_revision(database) == "0006"
+    assert current_revision(database) == "0007"
     assert keys() == {(f"9:G48200422|3:A|B|1:7|{date}", "9:G48200422|3:A|B|1:7")}
 
     second = _submit(database, sandbox, invoice("A", "B|7"))
     assert second.registry_number != first.registry_number
     resent = _key(lambda: _submit(database, sandbox, first_bytes))
     assert resent.key == "invoice.duplicate" and resent.params["registry_number"] == first.registry_number
+
+
+def test_totals_stored_in_exponent_notation_are_rewritten_plain(
+    database, sandbox, shared_data, signer
+) -> None:  # type: ignore[no-untyped-def]
+    """Before revision 0007 a zero total written with eight decimals was stored as ``0E-8``; the
+    migration rewrites such rows (and only those) in plain notation."""
+    from alembic import command
+    from sqlalchemy import select, update
+
+    from facturahub.store.migrate import alembic_config, upgrade
+    from facturahub.store.models import Invoice
+
+    template = (shared_data / "facturae" / "samples" / "fawno-unsigned-factura_dfb.xml").read_bytes()
+    numbers = ("801", "802", "803")
+    registered = [
+        _submit(
+            database,
+            sandbox,
+            sign_invoice(
+                template.replace(b"<InvoiceNumber>256623570<", f"<InvoiceNumber>{n}<".encode()), *signer
+            ),
+        )
+        for n in numbers
+    ]
+    old_forms = {registered[0].id: "0E-8", registered[1].id: "-1.5E-7"}
+    with database.unit_of_work() as session:
+        kept = session.scalar(select(Invoice.total).where(Invoice.id == registered[2].id))
+    try:
+        command.downgrade(alembic_config(database), "0006")
+        with database.unit_of_work() as session:
+            for invoice_id, total in old_forms.items():
+                session.execute(update(Invoice).where(Invoice.id == invoice_id).values(total=total))
+    finally:
+        upgrade(database)
+    with database.unit_of_work() as session:
+        totals = {row.id: row.total for row in session.execute(select(Invoice.id, Invoice.total))}
+    assert totals == {registered[0].id: "0.00000000", registered[1].id: "-0.00000015", registered[2].id: kept}

@@ -31,7 +31,7 @@ from facturahub.facturae.model import (
     Tax,
 )
 from facturahub.facturae.reader import read_invoice
-from facturahub.facturae.rules import check_invoice
+from facturahub.facturae.rules import check_content, check_invoice, check_structure
 from facturahub.facturae.schema import SchemaValidator
 from facturahub.facturae.totals import DEFAULT_TOLERANCE, TotalCheck, check_totals, total_checks
 from facturahub.facturae.versions import FacturaeVersion, detect_version
@@ -53,7 +53,9 @@ __all__ = [
     "SchemaValidator",
     "Tax",
     "TotalCheck",
+    "check_content",
     "check_invoice",
+    "check_structure",
     "check_totals",
     "detect_version",
     "read_invoice",

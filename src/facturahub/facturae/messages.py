@@ -27,6 +27,7 @@ facturae.invoice_number_missing        445   ``InvoiceNumber`` absent or empty
 facturae.line_description_missing      446   an invoice line has no ``ItemDescription``
 facturae.iban_required                 426   payment means 02/04 without the IBAN of the needed account
 facturae.totals_mismatch               408   a stated total differs from its recomputation by > 0.01
+facturae.total_missing                 408   an optional total is left out but what it sums is not 0
 facturae.schema_dir                    —     (ConfigurationError) the schema directory is unusable
 =====================================  ====  ===========================================================
 """
@@ -177,6 +178,12 @@ MESSAGES = {
             "The invoice amounts do not add up: {field} is {found} but {formula} gives {expected} "
             "(difference {difference}; tolerance {tolerance})"
         ),
+    },
+    "facturae.total_missing": {
+        "es": (
+            "Los importes de la factura no cuadran: falta {field}, que debe indicar {formula} ({expected})"
+        ),
+        "en": "The invoice amounts do not add up: {field} is missing; it must state {formula} ({expected})",
     },
     "facturae.schema_dir": {
         "es": "El directorio de esquemas Facturae «{path}» no se puede usar: {detail}",

@@ -1,6 +1,8 @@
 """The content rules of Facturae intake (``protocols.md`` §6.5), applied in order.
 
-:func:`check_invoice` raises the first failing rule as ``InvalidInput``:
+:func:`check_invoice` raises the first failing rule as ``InvalidInput``. Intake runs it in two
+parts, :func:`check_structure` (1-2) and :func:`check_content` (3-7), because §6 puts the DIR3
+check of the centres (409-413, in the database) between them:
 
 1. batch of exactly one invoice: ``InvoicesCount`` = 1 and one ``Invoice`` element (425), and
    ``Modality`` ``I`` (419);
@@ -43,8 +45,18 @@ IBAN_REQUIRED_FOR = {
 
 def check_invoice(document: FacturaeDocument, *, tolerance: Decimal = DEFAULT_TOLERANCE) -> None:
     """Apply the intake content rules in order; raise the first that fails."""
+    check_structure(document)
+    check_content(document, tolerance=tolerance)
+
+
+def check_structure(document: FacturaeDocument) -> None:
+    """Rules 1-2: what the directory check (409-413) needs — one invoice and its centres."""
     check_batch(document)
     check_centres(document)
+
+
+def check_content(document: FacturaeDocument, *, tolerance: Decimal = DEFAULT_TOLERANCE) -> None:
+    """Rules 3-7, which §6 orders after the directory check."""
     check_issuer_tax_id(document)
     invoice = document.invoice
     check_invoice_number(invoice)

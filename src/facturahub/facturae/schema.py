@@ -120,8 +120,8 @@ class SchemaValidator:
         if valid:
             return version
         first = errors[0] if errors else None
-        others = "".join(
-            f"; {error.path or '?'}, line {error.line}: {error.message}"
+        others = "".join(  # path:line, the same in every language (libxml2's text is English)
+            f"; {error.path or '?'}:{error.line}: {error.message}"
             for error in errors[1 : 1 + _MORE_ERRORS_SHOWN]
         )
         raise InvalidInput(

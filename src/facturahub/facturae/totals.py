@@ -57,8 +57,10 @@ class TotalCheck:
         return self.stated - self.recomputed
 
 
-# What a TotalCheck holds, as a plain tuple for speed: field, stated, recomputed, formula.
-_Check = tuple[str, Decimal, Decimal, str]
+# What a TotalCheck holds, as a plain tuple for speed: field, stated, recomputed, formula. A stated
+# None is an optional total the invoice leaves out: it counts as 0, and when its operands do not
+# add up to 0 the refusal says it is missing rather than "is 0.00".
+_Check = tuple[str, Decimal | None, Decimal, str]
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
@@ -89,14 +91,14 @@ def _invoice_checks(invoice: Invoice) -> Iterator[_Check]:
     if totals.general_discounts or totals.total_general_discounts is not None:
         yield (
             f"{at}/TotalGeneralDiscounts",
-            _or_zero(totals.total_general_discounts),
+            totals.total_general_discounts,
             _sum(totals.general_discounts),
             "Σ GeneralDiscounts/Discount/DiscountAmount",
         )
     if totals.general_surcharges or totals.total_general_surcharges is not None:
         yield (
             f"{at}/TotalGeneralSurcharges",
-            _or_zero(totals.total_general_surcharges),
+            totals.total_general_surcharges,
             _sum(totals.general_surcharges),
             "Σ GeneralSurcharges/Charge/ChargeAmount",
         )
@@ -130,14 +132,14 @@ def _invoice_checks(invoice: Invoice) -> Iterator[_Check]:
     if totals.payments_on_account or totals.total_payments_on_account is not None:
         yield (
             f"{at}/TotalPaymentsOnAccount",
-            _or_zero(totals.total_payments_on_account),
+            totals.total_payments_on_account,
             _sum(totals.payments_on_account),
             "Σ PaymentOnAccount/PaymentOnAccountAmount",
         )
     if totals.reimbursable_expenses or totals.total_reimbursable_expenses is not None:
         yield (
             f"{at}/TotalReimbursableExpenses",
-            _or_zero(totals.total_reimbursable_expenses),
+            totals.total_reimbursable_expenses,
             _sum(totals.reimbursable_expenses),
             "Σ ReimbursableExpenses/ReimbursableExpensesAmount",
         )
@@ -162,8 +164,8 @@ def _invoice_checks(invoice: Invoice) -> Iterator[_Check]:
 
 def total_checks(document: FacturaeDocument) -> Iterator[TotalCheck]:
     """Every total of every invoice, then the batch totals, in document order."""
-    for check in _checks(document):
-        yield TotalCheck(*check)
+    for field, stated, recomputed, formula in _checks(document):
+        yield TotalCheck(field, _or_zero(stated), recomputed, formula)
 
 
 def _checks(document: FacturaeDocument) -> Iterator[_Check]:
@@ -201,8 +203,13 @@ def check_totals(document: FacturaeDocument, tolerance: Decimal = DEFAULT_TOLERA
     """Raise ``facturae.totals_mismatch`` for the first total off by more than ``tolerance``."""
     with decimal.localcontext() as context:
         context.prec = 60  # exact for any amount the schemas allow
-        for field, stated, recomputed, formula in _checks(document):
+        for field, written, recomputed, formula in _checks(document):
+            stated = _or_zero(written)
             difference = stated - recomputed  # as TotalCheck.difference
+            if abs(difference) > tolerance and written is None:
+                raise InvalidInput(
+                    "facturae.total_missing", field=field, formula=formula, expected=show_amount(recomputed)
+                )
             if abs(difference) > tolerance:
                 raise InvalidInput(
                     "facturae.totals_mismatch",

@@ -90,6 +90,12 @@ def _format_error(element: etree._Element, text: str, key: str = "facturae.amoun
     return InvalidInput(key, path=path_of(element), line=element.sourceline, value=_shown(text))
 
 
+def amount_text(value: Decimal) -> str:
+    """An amount as text in plain notation, as written on the wire and stored: ``0.00000000``,
+    never ``0E-8`` (Python's ``str`` of a Decimal whose exponent is below -6); no negative zero."""
+    return format(abs(value) if value == 0 else value, "f")
+
+
 def decimal_of(element: etree._Element) -> Decimal:
     text = text_of(element)
     value = _decimals_seen.get(text)

@@ -28,7 +28,15 @@ from facturahub.domain import lifecycle
 from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.domain.registry import is_test_certificate, normalise_email
 from facturahub.errors import Conflict, InvalidInput, SecurityError, StorageUnavailable
-from facturahub.facturae import FacturaeDocument, SchemaValidator, check_invoice, detect_version, read_invoice
+from facturahub.facturae import (
+    FacturaeDocument,
+    SchemaValidator,
+    check_content,
+    check_structure,
+    detect_version,
+    read_invoice,
+)
+from facturahub.facturae.values import amount_text
 from facturahub.services import directory
 from facturahub.services.blocklist import find_block
 from facturahub.services.lookup import CallerIdentity
@@ -120,9 +128,10 @@ def decode_base64(text: str | bytes | None, what: str) -> bytes:
 
 @dataclass(frozen=True)
 class PreparedInvoice:
-    """An invoice that passed every check needing no database (§6 steps 1–5 but the directory),
-    its bytes and attachments already durable in the blob store (content-addressed: a refusal
-    later on leaves at most an unreferenced blob, never a record)."""
+    """An invoice that passed every check needing no database (§6 steps 1–5 but the directory; the
+    content rules' verdict waits in ``content_error``), its bytes and attachments already durable
+    in the blob store (content-addressed: a refusal later on leaves at most an unreferenced blob,
+    never a record)."""
 
     submission: Submission
     document: FacturaeDocument
@@ -134,6 +143,7 @@ class PreparedInvoice:
     signing_certificate_sha256: str
     signing_certificate: x509.Certificate
     signing_time: datetime
+    content_error: InvalidInput | None = None  # raised after the directory check (§6 step 5)
 
 
 def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePolicy) -> PreparedInvoice:
@@ -155,8 +165,8 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         if is_test_certificate(subject, verified.certificate.issuer.rfc4514_string()):
             raise InvalidInput("intake.test_certificate", subject=subject)
     document = read_invoice(tree)
-    check_invoice(document)
-    _refuse_too_long(_stored_values(document))
+    check_structure(document)
+    content_error = _content_error(document)
     key = document.duplicate_key
     return PreparedInvoice(
         submission=submission,
@@ -171,7 +181,20 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
         signing_certificate_sha256=hashlib.sha256(verified.certificate_der).hexdigest(),
         signing_certificate=verified.certificate,
         signing_time=verified.signing_time,
+        content_error=content_error,
     )
+
+
+def _content_error(document: FacturaeDocument) -> InvalidInput | None:
+    """The content rules §6 orders after the directory check (447, 445, 446, 426, 408, then the
+    columns' limits, 900): judged here, outside any transaction, where the CPU is spent; reported
+    by :func:`register_invoice` once the blocklist (442) and the directory (409-413) have passed."""
+    try:
+        check_content(document)
+        _refuse_too_long(_stored_values(document))
+    except InvalidInput as error:
+        return error
+    return None
 
 
 def _parse_invoice(data: bytes, max_bytes: int) -> etree._ElementTree:
@@ -241,6 +264,8 @@ def register_invoice(
     directory.check_centres(
         session, office=centres["01"], managing_body=centres["02"], processing_unit=centres["03"]
     )
+    if prepared.content_error is not None:
+        raise prepared.content_error
     _refuse_duplicates(duplicates, prepared)
     ref = prepared.invoice_blob
     invoice_data = document.invoice
@@ -273,7 +298,7 @@ def register_invoice(
             "series": registered.series,
             "number": registered.number,
             "issue_date": invoice_data.issue_date.isoformat(),
-            "total": str(invoice_data.totals.invoice_total),
+            "total": amount_text(invoice_data.totals.invoice_total),
             "currency": invoice_data.currency or "EUR",
             "office_code": registered.office_code,
             "managing_body_code": registered.managing_body_code,
@@ -427,7 +452,7 @@ def _stored_values(document: FacturaeDocument) -> list[tuple[str, str, Any]]:
         ("InvoiceSeriesCode", invoice.series or "", _INVOICES.series),
         ("InvoiceNumber", invoice.number or "", _INVOICES.number),
         ("InvoiceCurrencyCode", invoice.currency or "", _INVOICES.currency),
-        ("InvoiceTotal", str(invoice.totals.invoice_total), _INVOICES.total),
+        ("InvoiceTotal", amount_text(invoice.totals.invoice_total), _INVOICES.total),
     ]
 
 

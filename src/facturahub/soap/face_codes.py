@@ -189,6 +189,7 @@ _RESULT_CODES: dict[str, str] = {
     "facturae.line_description_missing": "446",
     "facturae.iban_required": "426",
     "facturae.totals_mismatch": "408",
+    "facturae.total_missing": "408",
     "facturae.schema_dir": "401",
 }
 
@@ -235,6 +236,8 @@ def describe(code: str, error: FacturahubError | None, language: str | None) -> 
     registry_number = error.params.get("registry_number")
     if registry_number and str(registry_number) not in message:
         message = f"{message} ({registry_number})"
+    if message.casefold().startswith(text.casefold()):  # our message already opens with FACe's words
+        return message
     return f"{text}: {message}"
 
 
