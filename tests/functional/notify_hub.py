@@ -71,6 +71,10 @@ class _Inbox:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.lock = threading.Lock()
+        self.quit_reply = "221 Bye"  # a test may make QUIT fail, as a relay shutting down does
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        return self.quit_reply
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -288,7 +292,12 @@ class NotifyHub:
         return rows
 
     def submit(self, client: Any, correo: str | None = "proveedor@example.com") -> str:
-        invoice, _ = invoice_variant()
+        answer = self.send(client, invoice_variant()[0], correo)
+        assert answer.resultado.codigo == "0", answer.resultado.descripcion
+        return str(answer.factura.numeroRegistro)
+
+    def send(self, client: Any, invoice: bytes, correo: str | None) -> Any:
+        """``enviarFactura`` of ``invoice`` signed by the sandbox supplier; the answer."""
         request: dict[str, Any] = {
             "correo": correo,
             "factura": {
@@ -298,9 +307,7 @@ class NotifyHub:
             },
             "anexos": {"anexo": []},
         }
-        answer = client.service.enviarFactura(request)
-        assert answer.resultado.codigo == "0", answer.resultado.descripcion
-        return str(answer.factura.numeroRegistro)
+        return client.service.enviarFactura(request)
 
     def suppliers_client(self) -> Any:
         return zeep_client(self.suppliers_wsdl, self.supplier, self.hub_cert_pem)

@@ -8,6 +8,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -233,3 +234,90 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
     back.start()
     pump(client, upstream)
     back.join(timeout=10)
+
+
+# --- an endpoint that misbehaves at the byte level ------------------------------------------------
+
+
+class RawEndpoint:
+    """A TCP server that reads each request's head and body, then hands the socket to
+    ``answer(sock)``; records, per connection, how long it stayed open and whether the client
+    hung up on it (a failed send, or end of file, while ``answer`` was still writing)."""
+
+    def __init__(self, answer: Any, port: int = 0, *, reads_request: bool = True) -> None:
+        self.answer, self.reads_request = answer, reads_request  # False: the server speaks first (SMTP)
+        self.connections: list[dict[str, Any]] = []
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.port = self.listener.getsockname()[1]
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "/proveedor/setEstadoFactura") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._closing:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        record: dict[str, Any] = {"opened": datetime.now(UTC), "closed": None, "client_hung_up": False}
+        self.connections.append(record)
+        with client:
+            if self.reads_request:
+                self._read_request(client)
+            try:
+                self.answer(client)
+            except OSError:
+                record["client_hung_up"] = True
+        record["closed"] = datetime.now(UTC)
+
+    @staticmethod
+    def _read_request(client: socket.socket) -> None:
+        head, rest = _read_head(client)
+        length = 0
+        for line in (head or "").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        while len(rest) < length:
+            chunk = client.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+
+    def close(self) -> None:
+        self._closing = True
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(), frees the port
+        self.listener.close()
+
+
+def drip(head: bytes, byte_every: float, count: int) -> Any:
+    """An answer: ``head``, then one byte every ``byte_every`` seconds, ``count`` times (each byte
+    well within any socket timeout); ends early, marked, when the client has hung up."""
+
+    def answer(client: socket.socket) -> None:
+        client.sendall(head)
+        for _ in range(count):
+            time.sleep(byte_every)
+            client.sendall(b" ")
+            if _peer_closed(client):
+                raise ConnectionResetError("the client hung up")
+
+    return answer
+
+
+def _peer_closed(client: socket.socket) -> bool:
+    client.setblocking(False)
+    try:
+        return client.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        client.setblocking(True)

@@ -19,7 +19,7 @@ def blobs() -> None:
 @blobs.command("collect")
 @click.option(
     "--grace-hours",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 24 * 366 * 100),  # up to a century
     default=24,
     show_default=True,
     help="Leave alone blobs written or reused more recently than this.",

@@ -27,6 +27,11 @@ from facturahub.i18n import normalise_language, register_messages
 from facturahub.services.actors import Actor, act_as
 from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
 
+# A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
+# a database error.
+ROW_ID = click.IntRange(1, 2**31 - 1)
+LIST_LIMIT = click.IntRange(1, 10_000)
+
 EXIT_CODES: dict[type[FacturahubError], int] = {
     InvalidInput: 3,
     NotFound: 4,

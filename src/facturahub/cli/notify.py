@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.config import Settings, settings_environment
 from facturahub.errors import InvalidInput
@@ -46,7 +46,7 @@ def notify() -> None:
 
 @notify.command("list")
 @click.option("--state", type=click.Choice(notifications.STATES), default=None, help="Only this state.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=100, show_default=True)
+@click.option("--limit", type=LIST_LIMIT, default=100, show_default=True)
 @click.pass_obj
 def notify_list(obj: CLIContext, state: str | None, limit: int) -> None:
     """The latest notifications, newest first."""
@@ -63,7 +63,7 @@ def notify_list(obj: CLIContext, state: str | None, limit: int) -> None:
 
 
 @notify.command("retry")
-@click.argument("notification_id", type=int, required=False)
+@click.argument("notification_id", type=ROW_ID, required=False)
 @click.option("--all-failed", is_flag=True, help="Re-queue every failed notification.")
 @click.pass_obj
 def notify_retry(obj: CLIContext, notification_id: int | None, all_failed: bool) -> None:

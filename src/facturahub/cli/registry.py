@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from facturahub.cli import views
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.domain.registry import Capabilities, Role
 from facturahub.errors import InvalidInput
@@ -197,7 +197,7 @@ def integrator_notifications(
 
 @integrator.command("activity")
 @click.argument("nif")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=LIST_LIMIT, default=20, show_default=True)
 @pass_obj
 def integrator_activity(obj: CLIContext, nif: str, limit: int) -> None:
     """The latest actions done for an integrator."""
@@ -652,7 +652,7 @@ def notice_list(obj: CLIContext) -> None:
 
 
 @notice.command("withdraw")
-@click.argument("notice_id", type=int)
+@click.argument("notice_id", type=ROW_ID)
 @pass_obj
 def notice_withdraw(obj: CLIContext, notice_id: int) -> None:
     """Withdraw a notice."""

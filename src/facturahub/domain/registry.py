@@ -15,7 +15,12 @@ from facturahub.errors import InvalidInput
 
 MIN_RSA_BITS = 2048
 MAX_NOTIFICATION_EMAILS = 2
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One mailbox: a dot-atom local part (letters of any script allowed) @ a domain of at least two
+# labels. No list separators, quotes, angle brackets or spaces: the address is a single SMTP
+# recipient, never a header a supplier could turn into several.
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 _UUID_LOWER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 _TEST_CERTIFICATE = re.compile(r"PRUEBAS|TEST|SANDBOX|PRUEBA", re.IGNORECASE)
 
@@ -54,7 +59,7 @@ def optional_text(field: str, value: str | None, *, max_length: int) -> str | No
 
 def normalise_email(value: str | None, field: str = "email") -> str:
     text = require_text(field, value, max_length=254)
-    if not _EMAIL.match(text):
+    if not _EMAIL.fullmatch(text):
         raise InvalidInput("registry.email_invalid", field=field, value=text)
     return text
 

@@ -10,9 +10,10 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Protocol
+from typing import Any, Protocol
 
 from facturahub.config import Settings
+from facturahub.jobs.deadline import deadline
 from facturahub.services.notification_content import Mail
 
 
@@ -41,9 +42,42 @@ class SMTPMailer:
         return message
 
     def send(self, mail: Mail, message_id: str) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.user:
-                smtp.login(self.user, self.password or "")
-            smtp.send_message(self.message(mail, message_id))
+        """One SMTP session, within ``smtp_timeout_seconds`` in all. The mail is sent once the
+        server accepts its data: a failing QUIT after that (a 421 from a relay shutting down) is
+        not a failed attempt, which would deliver the same mail again at every retry. The one
+        recipient is ``mail.to`` itself, never what the To header could be parsed into."""
+        smtp = _SMTP(timeout=self.timeout)  # connected below, within the deadline
+        with deadline(self.timeout, lambda: getattr(smtp, "sock", None)) as expiry:
+            try:
+                smtp.connect(self.host, self.port)
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user:
+                    smtp.login(self.user, self.password or "")
+                smtp.send_message(self.message(mail, message_id), to_addrs=[mail.to])
+            except (smtplib.SMTPException, OSError) as exc:
+                if expiry.expired:
+                    raise TimeoutError(f"the SMTP session took more than {self.timeout:g} s") from exc
+                raise
+            finally:
+                if not expiry.expired:
+                    _close(smtp)
+        smtp.close()
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib verifies STARTTLS against the host given to ``__init__`` only; this session
+    connects later (within the deadline), so it records the host it connects to."""
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        self._host = host
+        return super().connect(host, port, source_address)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

@@ -23,6 +23,7 @@ from lxml import etree
 
 from facturahub.config import NoProxy, ProxyAddress
 from facturahub.errors import FacturahubError
+from facturahub.jobs.deadline import deadline
 from facturahub.services.destinations import DestinationPolicy, DestinationRefused, host_and_port
 from facturahub.services.notification_content import FlowStatus, PushStatus
 from facturahub.signatures.certgen import Identity
@@ -111,16 +112,23 @@ class SOAPPusher:
                 via = f" through the proxy {proxy}"
         except DestinationRefused as exc:
             raise PushFailed(exc.message("en")) from None
-        try:
-            connection.request("POST", target, body=self.signed_request(status), headers=headers)
-            response = connection.getresponse()
-            body = response.read(MAX_RESPONSE + 1)
-        except OSError as exc:
-            if not via:
-                raise
-            raise PushFailed(f"{type(exc).__name__}{via}: {exc}") from exc
-        finally:
-            connection.close()
+        request = self.signed_request(status)
+        late = f"no complete answer from {url}{via} within {self.timeout:g} s"
+        with deadline(self.timeout, lambda: connection.sock) as expiry:
+            try:
+                connection.request("POST", target, body=request, headers=headers)
+                response = connection.getresponse()
+                body = response.read(MAX_RESPONSE + 1)
+            except (OSError, http.client.HTTPException) as exc:
+                if expiry.expired:
+                    raise PushFailed(late) from exc
+                if not via and isinstance(exc, OSError):
+                    raise
+                raise PushFailed(f"{type(exc).__name__}{via}: {exc}") from exc
+            finally:
+                connection.close()
+        if expiry.expired:  # cut short: what was read is a truncated answer
+            raise PushFailed(late)
         if 300 <= response.status < 400:
             location = response.getheader("Location", "")
             raise PushFailed(

@@ -83,7 +83,10 @@ class Jobs:
         @huey.task(name="facturahub.deliver_notifications")  # type: ignore[untyped-decorator]
         def deliver_notifications(ids: list[int]) -> None:
             for notification_id in ids:
-                self.attempt(notification_id)
+                try:
+                    self.attempt(notification_id)
+                except Exception:  # one row's fault must not stop the others; the sweeper retries it
+                    log.exception("notification %s: the delivery attempt failed", notification_id)
 
         @huey.task(name="facturahub.deliver_notification")  # type: ignore[untyped-decorator]
         def deliver_notification(notification_id: int) -> None:

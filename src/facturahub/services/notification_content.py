@@ -87,6 +87,7 @@ def render_mail(
         line("mail.status.footer"),
     ]
     subject = line("mail.status.subject", invoice=label, code=event.code, name=name, registry_number=number)
+    subject = " ".join(subject.split())  # one line: a series or number may hold a line break
     return Mail(to=notification.target, subject=subject, text="\n".join(lines) + "\n")
 
 

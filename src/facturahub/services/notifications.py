@@ -12,6 +12,7 @@ never delivered again.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -169,6 +170,20 @@ def record_sent(session: Session, notification_id: int, now: datetime) -> None:
     row.state, row.sent_at, row.attempts, row.last_error = SENT, now, row.attempts + 1, None
 
 
+def printable(text: str) -> str:
+    """An error as it may be stored and shown: control characters (a NUL from an endpoint's
+    header, which PostgreSQL cannot store in text) written as escapes, line breaks as spaces."""
+    return "".join(_printable_char(char) for char in text)
+
+
+def _printable_char(char: str) -> str:
+    if char in "\r\n\t":
+        return " "
+    if unicodedata.category(char) in {"Cc", "Cs"}:
+        return char.encode("unicode_escape").decode("ascii")
+    return char
+
+
 def record_failure(
     session: Session, notification_id: int, error: str, now: datetime, policy: RetryPolicy
 ) -> datetime | None:
@@ -177,7 +192,7 @@ def record_failure(
     if row is None or row.state != PENDING:
         return None
     row.attempts += 1
-    row.last_error = error[:MAX_ERROR]
+    row.last_error = printable(error)[:MAX_ERROR]
     if row.attempts >= policy.max_attempts:
         row.state = FAILED
         return None
