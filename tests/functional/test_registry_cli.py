@@ -98,6 +98,14 @@ def test_users_and_integrators(hub_cli: CLI) -> None:
         key="nif.wrong_check",
     )
     assert "se esperaba H" in message
+    other = ("user", "create", "--nif", "22222222J", "--name", "X")
+    for phone in ("+34 ٦٠٠ ٠٠٠ ٠٠٠", "+34 ６００ ０００ ０００"):  # Arabic-Indic, full-width: not dialable
+        refused = hub_cli.error(
+            *other, "--email", "x2@example.org", "--phone", phone, exit_code=3, key="registry.phone_invalid"
+        )
+        assert phone in refused
+    for address in ("a@example.org,root", "Ana <ana@example.org>", "ana@example"):
+        hub_cli.error(*other, "--email", address, exit_code=3, key="registry.email_invalid")
     hub_cli.error(
         "user",
         "create",
@@ -110,21 +118,7 @@ def test_users_and_integrators(hub_cli: CLI) -> None:
         exit_code=3,
         key="registry.email_invalid",
     )
-    hub_cli.error(
-        "integrator",
-        "register",
-        "--nif",
-        ACME,
-        "--legal-name",
-        "Acme",
-        "--email",
-        "a@acme.example",
-        "--accepted-by",
-        ADMIN,
-        exit_code=3,
-        key="integrator.terms_not_accepted",
-    )
-    integrator = hub_cli.json(
+    register = (
         "integrator",
         "register",
         "--nif",
@@ -133,6 +127,21 @@ def test_users_and_integrators(hub_cli: CLI) -> None:
         "Acme SL",
         "--email",
         "a@acme.example",
+    )
+    hub_cli.error(*register, "--accepted-by", ADMIN, exit_code=3, key="integrator.terms_not_accepted")
+    not_hex = hub_cli.error(
+        *register,
+        "--accepted-by",
+        ADMIN,
+        "--accept-terms",
+        "--certificate-sha256",
+        "z" * 64,
+        exit_code=3,
+        key="integrator.terms_certificate_invalid",
+    )
+    assert "z" * 64 in not_hex
+    integrator = hub_cli.json(
+        *register,
         "--commercial-id",
         "acme",
         "--accepted-by",
@@ -140,26 +149,14 @@ def test_users_and_integrators(hub_cli: CLI) -> None:
         "--accept-terms",
         "--third-party-services",
         "--certificate-sha256",
-        "ab" * 32,
+        ":".join(["AB"] * 32),  # as certificate viewers show it
     )
     assert integrator["terms_accepted_by"] == ADMIN and integrator["third_party_services"] is True
     assert integrator["terms_certificate_sha256"] == "ab" * 32
     accepted = datetime.fromisoformat(integrator["terms_accepted_at"])
     assert abs(accepted - datetime.now(UTC)) < timedelta(minutes=1)
     hub_cli.error(
-        "integrator",
-        "register",
-        "--nif",
-        ACME,
-        "--legal-name",
-        "Acme",
-        "--email",
-        "a@acme.example",
-        "--accepted-by",
-        ADMIN,
-        "--accept-terms",
-        exit_code=5,
-        key="integrator.already_exists",
+        *register, "--accepted-by", ADMIN, "--accept-terms", exit_code=5, key="integrator.already_exists"
     )
     updated = hub_cli.json(
         "integrator",

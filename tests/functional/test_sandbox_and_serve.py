@@ -97,7 +97,8 @@ def test_make_run_sequence_serves_health(migrated_url: str, tmp_path: Path) -> N
     assert _run(env, "db", "upgrade").returncode == 0
     seeded = _run(env, "sandbox", "init", "--out", str(tmp_path / "sandbox"))
     assert seeded.returncode == 0, seeded.stderr
-    assert json.loads(seeded.stdout)["endpoints"]["health"] == f"http://127.0.0.1:{port}/health"
+    endpoints = json.loads(seeded.stdout)["endpoints"]
+    assert endpoints["health"] == f"http://127.0.0.1:{port}/health"
     server = subprocess.Popen(
         [FACTURAHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -111,6 +112,9 @@ def test_make_run_sequence_serves_health(migrated_url: str, tmp_path: Path) -> N
             "revision": body["database"]["revision"],
         }
         assert body["database"]["revision"] and body["version"]
+        for name, url in endpoints.items():  # every endpoint the sandbox advertises is served
+            answer = httpx.get(url if name == "health" else f"{url}?wsdl", timeout=30)
+            assert answer.status_code == 200, (name, url, answer.status_code)
     finally:
         server.terminate()
         server.wait(timeout=20)

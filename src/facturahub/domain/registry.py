@@ -68,7 +68,7 @@ def normalise_phone(value: str | None) -> str | None:
     text = re.sub(r"[\s\-().]", "", value or "")
     if not text:
         return None
-    if not re.fullmatch(r"\+?\d{6,15}", text):
+    if not re.fullmatch(r"\+?[0-9]{6,15}", text):  # ASCII digits only: \d also takes ٣ or ３
         raise InvalidInput("registry.phone_invalid", value=value)
     return text
 

@@ -74,7 +74,6 @@ def init_sandbox(session: Session, out_dir: Path, hub: Identity, public_url: str
             "face_suppliers": f"{base}/face/facturasspp2",
             "efact_suppliers": f"{base}/efact/sspp",
             "face_rcf": f"{base}/face/facturasrcf2",
-            "fsp": f"{base}/fsp",
             "health": f"{base}/health",
         },
         "supplier": _describe(supplier),
