@@ -21,6 +21,7 @@ MAX_NOTIFICATION_EMAILS = 2
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+_HEX = re.compile(r"[0-9a-f]+")
 _UUID_LOWER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 _TEST_CERTIFICATE = re.compile(r"PRUEBAS|TEST|SANDBOX|PRUEBA", re.IGNORECASE)
 
@@ -61,6 +62,15 @@ def normalise_email(value: str | None, field: str = "email") -> str:
     text = require_text(field, value, max_length=254)
     if not _EMAIL.fullmatch(text):
         raise InvalidInput("registry.email_invalid", field=field, value=text)
+    return text
+
+
+def normalise_thumbprint(value: str, lengths: tuple[int, ...] = (40, 64)) -> str:
+    """A certificate thumbprint (SHA-1: 40, SHA-256: 64 hex digits) as stored: lower case, without
+    the colons or spaces viewers write between its bytes."""
+    text = value.strip().lower().replace(":", "").replace(" ", "")
+    if len(text) not in lengths or not _HEX.fullmatch(text):
+        raise InvalidInput("certificate.reference_invalid", value=value)
     return text
 
 

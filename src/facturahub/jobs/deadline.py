@@ -21,7 +21,6 @@ _POLL_SECONDS = 0.05  # while no socket is open yet (connecting), look again thi
 
 @dataclass
 class Expiry:
-    seconds: float
     expired: bool = False
 
 
@@ -29,7 +28,7 @@ class Expiry:
 def deadline(seconds: float, current_socket: Callable[[], socket.socket | None]) -> Iterator[Expiry]:
     """Run the block for at most ``seconds``; ``current_socket`` returns the exchange's socket as
     it is at that moment (``None`` before it connects)."""
-    expiry = Expiry(seconds)
+    expiry = Expiry()
     done = threading.Event()
 
     def watch() -> None:

@@ -47,7 +47,7 @@ class SMTPMailer:
         not a failed attempt, which would deliver the same mail again at every retry. The one
         recipient is ``mail.to`` itself, never what the To header could be parsed into."""
         smtp = _SMTP(timeout=self.timeout)  # connected below, within the deadline
-        with deadline(self.timeout, lambda: getattr(smtp, "sock", None)) as expiry:
+        with deadline(self.timeout, lambda: smtp.sock) as expiry:
             try:
                 smtp.connect(self.host, self.port)
                 if self.starttls:
@@ -60,9 +60,7 @@ class SMTPMailer:
                     raise TimeoutError(f"the SMTP session took more than {self.timeout:g} s") from exc
                 raise
             finally:
-                if not expiry.expired:
-                    _close(smtp)
-        smtp.close()
+                _close(smtp)  # after the deadline, QUIT fails at once on the shut socket
 
 
 class _SMTP(smtplib.SMTP):

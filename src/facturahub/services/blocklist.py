@@ -16,10 +16,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from facturahub.domain import registry as rules
+from facturahub.domain.registry import normalise_thumbprint
 from facturahub.errors import Conflict, InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_operator
-from facturahub.services.certificates import find_by_thumbprint, normalise_thumbprint, read_certificate
+from facturahub.services.certificates import find_by_thumbprint, read_certificate
 from facturahub.store.models import BlockedCertificate, Certificate
 
 REASON_MAX = 500

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facturahub.domain import registry as rules
+from facturahub.domain.registry import normalise_thumbprint
 from facturahub.errors import Conflict, InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_integrator
@@ -18,7 +19,6 @@ from facturahub.signatures.x500_names import issuer_matches, read_name, read_ser
 from facturahub.signatures.x509 import CertificateSummary, load_certificate, summarise
 from facturahub.store.models import BlockedCertificate, Certificate, Integrator
 
-_HEX = re.compile(r"^[0-9a-f]+$")
 _ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # a row id (fits a 64-bit column); "²" is not one
 
 
@@ -98,15 +98,8 @@ def list_certificates(session: Session, actor: Actor, integrator_nif: str) -> li
     return list(session.scalars(statement))
 
 
-def normalise_thumbprint(value: str) -> str:
-    text = value.strip().lower().replace(":", "").replace(" ", "")
-    if not _HEX.match(text) or len(text) not in (40, 64):
-        raise InvalidInput("certificate.reference_invalid", value=value)
-    return text
-
-
 def find_by_thumbprint(session: Session, thumbprint: str) -> Certificate | None:
-    text = normalise_thumbprint(thumbprint)
+    text = normalise_thumbprint(thumbprint)  # SHA-1 or SHA-256
     column = Certificate.sha256 if len(text) == 64 else Certificate.sha1
     return session.scalar(select(Certificate).where(column == text))
 

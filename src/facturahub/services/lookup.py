@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from facturahub.domain.registry import Capability, is_test_certificate
+from facturahub.domain.registry import Capability, is_test_certificate, normalise_thumbprint
 from facturahub.errors import PermissionDenied, SecurityError
-from facturahub.services.certificates import find_by_issuer_serial, normalise_thumbprint
+from facturahub.services.certificates import find_by_issuer_serial
 from facturahub.store.models import BlockedCertificate, Certificate, Integrator, Platform
 
 

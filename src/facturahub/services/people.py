@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -113,10 +112,10 @@ def register_integrator(
     if session.scalar(select(Integrator.id).where(Integrator.nif == nif)) is not None:
         raise Conflict("integrator.already_exists", nif=nif)
     if certificate_sha256 is not None:
-        written = certificate_sha256
-        certificate_sha256 = written.strip().lower().replace(":", "")
-        if not re.fullmatch(r"[0-9a-f]{64}", certificate_sha256):
-            raise InvalidInput("integrator.terms_certificate_invalid", value=written)
+        try:
+            certificate_sha256 = rules.normalise_thumbprint(certificate_sha256, lengths=(64,))
+        except InvalidInput:
+            raise InvalidInput("integrator.terms_certificate_invalid", value=certificate_sha256) from None
     integrator = Integrator(
         nif=nif,
         legal_name=rules.require_text("legal_name", data.legal_name, max_length=250),
