@@ -407,18 +407,26 @@ def test_platforms_certificates_and_lookup(hub_cli: CLI, certs) -> None:  # type
         exit_code=3,
         key="platform.instance_id_required",
     )
-    hub_cli.error(
-        "platform",
-        "create",
-        ACME,
-        "--name",
-        "fsp",
-        "--citizen-delivery",
-        "--instance-id",
-        "3F2504E0-4F89-41D3-9A0C-0305E82C3301",
-        exit_code=3,
-        key="platform.instance_id_not_lowercase",
-    )
+    expected = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    for written, key in (
+        ("3F2504E0-4F89-41D3-9A0C-0305E82C3301", "platform.instance_id_not_lowercase"),
+        ("{3f2504e0-4f89-41d3-9a0c-0305e82c3301}", "platform.instance_id_not_canonical"),
+        ("urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301", "platform.instance_id_not_canonical"),
+        ("3f2504e04f8941d39a0c0305e82c3301", "platform.instance_id_not_canonical"),
+    ):
+        message = hub_cli.error(
+            "platform",
+            "create",
+            ACME,
+            "--name",
+            "fsp",
+            "--citizen-delivery",
+            "--instance-id",
+            written,
+            exit_code=3,
+            key=key,
+        )
+        assert f"«{expected}»" in message  # how to write it
     sending = hub_cli.json(
         "platform", "create", ACME, "--name", "erp", "--sending", "--certificate", str(ids[0])
     )

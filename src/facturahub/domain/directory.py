@@ -18,9 +18,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from facturahub.domain.registry import first_control_character
 from facturahub.errors import InvalidInput
 
 UNIT_CODE = re.compile(r"^[A-Z0-9]{1,16}$")
+NAME_MAX = 250  # dir3_administrations.name, dir3_units.name
 
 _ALIASES = {
     "administration_code": (
@@ -151,15 +153,29 @@ def parse_directory_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Director
             admin_code = normalise_unit_code(
                 row["administration_code"], field_name="administracion", line=line
             )
-            administration = (admin_code, row.get("administration_name", ""))
+            administration = (admin_code, _name(row, "administration_name", line))
         parts = []
         for prefix in ("office", "managing_body", "processing_unit"):
             code = normalise_unit_code(row[f"{prefix}_code"], field_name=f"{prefix}_code", line=line)
-            parts.append((code, row.get(f"{prefix}_name", "")))
+            parts.append((code, _name(row, f"{prefix}_name", line)))
         snapshot.add_relation(
             parts[0], parts[1], parts[2], administration=administration, active=_flag(row.get("active"), line)
         )
     return snapshot
+
+
+def _name(row: dict[str, str], column: str, line: int) -> str:
+    """A unit's or administration's name as the store keeps it: one line of at most ``NAME_MAX``."""
+    name = row.get(column, "")
+    field_name = _ALIASES[column][0]
+    if len(name) > NAME_MAX:
+        raise InvalidInput(
+            "directory.name_too_long", line=line, field=field_name, length=len(name), limit=NAME_MAX
+        )
+    control = first_control_character(name)
+    if control is not None:
+        raise InvalidInput("directory.name_control_character", line=line, field=field_name, character=control)
+    return name
 
 
 def _flag(value: str | None, line: int) -> bool:

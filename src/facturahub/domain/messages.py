@@ -25,6 +25,10 @@ register_messages(
             "es": "El campo «{field}» tiene {length} caracteres y el máximo es {limit}",
             "en": "The field '{field}' has {length} characters and the limit is {limit}",
         },
+        "registry.field_control_character": {
+            "es": "El campo «{field}» contiene un carácter de control ({character}), que no se admite",
+            "en": "The field '{field}' holds a control character ({character}), which is not allowed",
+        },
         "registry.email_invalid": {
             "es": "«{value}» no es una dirección de correo válida ({field})",
             "en": "'{value}' is not a valid e-mail address ({field})",
@@ -48,6 +52,10 @@ register_messages(
         "platform.instance_id_not_lowercase": {
             "es": "El identificador de instancia debe escribirse en minúsculas: «{expected}»",
             "en": "The instance id must be written in lower case: '{expected}'",
+        },
+        "platform.instance_id_not_canonical": {
+            "es": "El identificador de instancia debe escribirse como 8-4-4-4-12 dígitos hexadecimales en minúsculas, sin llaves ni prefijo: «{expected}»",
+            "en": "The instance id must be written as 8-4-4-4-12 lower-case hex digits, without braces or prefix: '{expected}'",
         },
         "platform.no_capability": {
             "es": "Una plataforma necesita al menos una capacidad: envío, recepción (RCF) o entrega a ciudadanos (FSP)",
@@ -89,6 +97,14 @@ register_messages(
         "directory.missing_columns": {
             "es": "Faltan columnas obligatorias en la cabecera: {columns}",
             "en": "Required header columns are missing: {columns}",
+        },
+        "directory.name_too_long": {
+            "es": "Línea {line}: el nombre ({field}) tiene {length} caracteres y el máximo es {limit}",
+            "en": "Line {line}: the name ({field}) has {length} characters and the limit is {limit}",
+        },
+        "directory.name_control_character": {
+            "es": "Línea {line}: el nombre ({field}) contiene un carácter de control ({character}), que no se admite",
+            "en": "Line {line}: the name ({field}) holds a control character ({character}), which is not allowed",
         },
         "directory.flag_invalid": {
             "es": "Línea {line}: «{value}» no es un valor válido para «activa» (1/0, si/no)",

@@ -6,6 +6,7 @@ Pure functions over plain values; the services apply them before touching the st
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,18 +45,33 @@ class UnitAssociationStatus(StrEnum):
     REVOKED = "revoked"
 
 
-def require_text(field: str, value: str | None, *, max_length: int) -> str:
+def require_text(field: str, value: str | None, *, max_length: int, multiline: bool = False) -> str:
+    """``value`` without surrounding blanks; it must be present, fit ``max_length`` and hold no
+    control characters (a NUL cannot be stored by PostgreSQL; the others garble one-line displays).
+    A ``multiline`` text may hold line breaks and tabs."""
     text = (value or "").strip()
     if not text:
         raise InvalidInput("registry.field_required", field=field)
     if len(text) > max_length:
         raise InvalidInput("registry.field_too_long", field=field, limit=max_length, length=len(text))
+    control = first_control_character(text, allowed="\n\r\t" if multiline else "")
+    if control is not None:
+        raise InvalidInput("registry.field_control_character", field=field, character=control)
     return text
 
 
 def optional_text(field: str, value: str | None, *, max_length: int) -> str | None:
     text = (value or "").strip()
     return require_text(field, text, max_length=max_length) if text else None
+
+
+def first_control_character(text: str, *, allowed: str = "") -> str | None:
+    """The first control character of ``text`` not in ``allowed``, written ``U+0000``; None if
+    there is none."""
+    for char in text:
+        if char not in allowed and unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None
 
 
 def normalise_email(value: str | None, field: str = "email") -> str:
@@ -106,9 +122,13 @@ def normalise_instance_id(value: str) -> str:
             parsed = uuid.UUID(text)
         except ValueError:
             raise InvalidInput("platform.instance_id_invalid", value=value) from None
-        if text != str(parsed):
-            raise InvalidInput("platform.instance_id_not_lowercase", value=value, expected=str(parsed))
-        raise InvalidInput("platform.instance_id_invalid", value=value)
+        expected = str(parsed)
+        if text == expected:  # a UUID, but not of RFC 4122's variant or versions
+            raise InvalidInput("platform.instance_id_invalid", value=value)
+        if text.lower() == expected:
+            raise InvalidInput("platform.instance_id_not_lowercase", value=value, expected=expected)
+        # braces, urn:uuid:, no hyphens: Python reads them, FSP does not
+        raise InvalidInput("platform.instance_id_not_canonical", value=value, expected=expected)
     return text
 
 

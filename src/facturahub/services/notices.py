@@ -33,7 +33,7 @@ def publish_notice(
         raise InvalidInput("notice.expiry_past", expires_at=expires_at.isoformat())
     notice = Notice(
         title=rules.require_text("title", title, max_length=200),
-        body=rules.require_text("body", body, max_length=10000),
+        body=rules.require_text("body", body, max_length=10000, multiline=True),
         severity=severity,
         published_at=now,
         published_by=actor.label,

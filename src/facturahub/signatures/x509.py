@@ -38,6 +38,7 @@ _NAME_LABELS = {
     NameOID.EMAIL_ADDRESS: "emailAddress",
 }
 _TAX_ID_PREFIX = re.compile(r"^(?:IDC|VAT|NTR|PAS|TIN)[A-Z]{2}-")
+_TAX_ID = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}", re.ASCII)  # certificates.tax_id holds 32
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ def tax_id_from_subject(name: x509.Name) -> str | None:
     for oid in (NameOID.SERIAL_NUMBER, NameOID.ORGANIZATION_IDENTIFIER):
         value = _first(name, oid)
         if value:
-            return _TAX_ID_PREFIX.sub("", value.strip().upper())
+            tax_id = _TAX_ID_PREFIX.sub("", value.strip().upper())
+            return tax_id if _TAX_ID.fullmatch(tax_id) else None  # some other kind of serialNumber
     return None
 
 

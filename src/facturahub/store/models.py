@@ -121,8 +121,8 @@ class Certificate(Base):
     alias: Mapped[str] = mapped_column(String(120))
     der: Mapped[bytes] = mapped_column(LargeBinary)
     subject: Mapped[str] = mapped_column(Text)
-    issuer: Mapped[str] = mapped_column(String(500))
-    serial_number: Mapped[str] = mapped_column(String(80))  # decimal: serials exceed 64 bits
+    issuer: Mapped[str] = mapped_column(Text)
+    serial_number: Mapped[str] = mapped_column(Text)  # decimal: serials exceed 64 bits
     not_before: Mapped[datetime]
     not_after: Mapped[datetime]
     sha1: Mapped[str] = mapped_column(String(40), index=True)
@@ -147,8 +147,8 @@ class BlockedCertificate(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     subject: Mapped[str | None] = mapped_column(Text)
-    issuer: Mapped[str | None] = mapped_column(String(500))
-    serial_number: Mapped[str | None] = mapped_column(String(80))
+    issuer: Mapped[str | None] = mapped_column(Text)
+    serial_number: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     blocked_at: Mapped[datetime] = mapped_column(default=utcnow)
     blocked_by: Mapped[str] = mapped_column(String(120))
