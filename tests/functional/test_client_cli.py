@@ -297,6 +297,44 @@ def test_profile_commands_and_unreachable_endpoints(client: ClientCLI) -> None:
     assert closed in line
 
 
+def test_bad_connection_options_and_arguments_are_one_line_errors(client: ClientCLI, tmp_path: Path) -> None:
+    """Nothing is sent and no traceback is printed: a timeout that is not a positive number of
+    seconds is a usage error (2); an address that is not http(s) with a host, a WSDL that declares
+    no service and text XML cannot carry are each one line naming what is wrong."""
+    for timeout in ("nan", "inf", "0", "-1", "3601"):
+        result = client.run("states", "--timeout", timeout, expect=2)
+        assert "--timeout" in result.stderr and "Traceback" not in result.stderr
+    for endpoint, key in (
+        ("face/facturasspp2", "client.url_scheme"),
+        ("ftp://127.0.0.1/face", "client.url_scheme"),
+        ("http://[::1/face", "client.url_malformed"),
+        ("http://127.0.0.1:99999/face", "client.url_malformed"),
+        ("http:///face", "client.url_no_host"),
+        ("http://127.0.0.1/fa ce", "client.url_blank"),
+        ("http://127.0.0.1/\x1bface", "client.url_blank"),
+    ):
+        line = client.error("states", expect=3, key=key, endpoint=endpoint)
+        assert "--endpoint" in line and "\x1b" not in line
+    line = client.error(
+        "states", "--wsdl", "ftp://127.0.0.1/x.wsdl", expect=3, key="client.url_scheme", server_cert=None
+    )
+    assert "--wsdl" in line
+
+    no_service = tmp_path / "empty.wsdl"
+    no_service.write_text('<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" targetNamespace="urn:x"/>')
+    line = client.error("states", "--wsdl", str(no_service), expect=13, key="client.wsdl_without_service")
+    assert str(no_service) in line
+    not_xml = client.hub.base_url + "/health"
+    assert not_xml in client.error("states", expect=13, key="client.wsdl_not_xml", endpoint=not_xml)
+
+    line = client.error(
+        "cancel", "209900000001", "--reason", "mal\x01dito", expect=3, key="client.text_not_xml"
+    )
+    assert "U+0001" in line and "anularFactura" in line and "mal?dito" in line
+    client.error("status", "2099\ufffe", expect=3, key="client.text_not_xml")
+    client.run("cancel", "209900000001", "--reason", "línea 1\nlínea 2\tfin", expect=10)  # XML carries these
+
+
 def test_the_installed_command_with_environment_variables(client: ClientCLI) -> None:
     supplier = client.hub.sandbox["supplier"]
     env = {

@@ -18,7 +18,7 @@ from typing import Any
 import click
 from cryptography import x509
 
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import SECONDS, CLIContext, run_command
 from facturahub.cli.output import render_record
 from facturahub.client import calls, downloads
 from facturahub.client.calls import Connection, ServiceProfile
@@ -81,7 +81,9 @@ _CONNECTION_OPTIONS = (
         help="Password of the PKCS#12 or of the PEM key (or FACTURAHUB_CLIENT_PASSWORD).",
     ),
     _path_option("--server-cert", "The service's certificate (PEM or DER): responses are verified with it."),
-    click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per HTTP request."),
+    click.option(
+        "--timeout", type=SECONDS, default=60.0, show_default=True, help="Seconds per HTTP request."
+    ),
     click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
 )
 
@@ -133,9 +135,7 @@ def _connect(obj: CLIContext, command: str, options: dict[str, Any]) -> Connecti
     server_certificate = None
     if options["server_cert"] is not None:
         server_certificate = _server_certificate(options["server_cert"])
-    else:
-        click.echo(translate("client.unverified_warning", obj.message_language()), err=True)
-    return Connection(
+    connection = Connection(  # checks the addresses
         endpoint=options["endpoint"],
         cert_pem=cert_pem,
         key_pem=key_pem,
@@ -144,6 +144,9 @@ def _connect(obj: CLIContext, command: str, options: dict[str, Any]) -> Connecti
         wsdl=options["wsdl"],
         timeout=options["timeout"],
     )
+    if server_certificate is None:
+        click.echo(translate("client.unverified_warning", obj.message_language()), err=True)
+    return connection
 
 
 def _run(obj: CLIContext, action: Callable[[], None]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,20 @@ from facturahub.store.database import Database, driver_message, is_missing_table
 # a database error.
 ROW_ID = click.IntRange(1, 2**31 - 1)
 LIST_LIMIT = click.IntRange(1, 10_000)
+
+
+class _Seconds(click.FloatRange):
+    """A timeout in seconds: more than 0, at most an hour, and a number (``FloatRange`` lets
+    ``nan`` through, which sockets refuse with a traceback)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+SECONDS = _Seconds(0, 3600, min_open=True)
 
 EXIT_CODES: dict[type[FacturahubError], int] = {
     InvalidInput: 3,

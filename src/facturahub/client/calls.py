@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -93,6 +95,11 @@ class Connection:
     plugins: list[Any] = field(default_factory=list)  # zeep plugins (e.g. HistoryPlugin)
     _service: Any = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        check_service_url(self.endpoint, "--endpoint")
+        if self.wsdl is not None and "://" in self.wsdl:  # otherwise a local file
+            check_service_url(self.wsdl, "--wsdl")
+
     @property
     def address(self) -> str:
         base, _, query = self.endpoint.partition("?")
@@ -116,7 +123,11 @@ class Connection:
                     plugins=self.plugins,
                 )
                 port = next(iter(next(iter(client.wsdl.services.values())).ports.values()))
-            except (zeep_errors.Error, OSError, StopIteration) as exc:  # requests' errors are OSErrors
+            except StopIteration:  # a well-formed XML document that declares no service
+                raise TransportFailure("client.wsdl_without_service", url=self.wsdl_url) from None
+            except AttributeError:  # zeep's recovering parser found no XML at all (an HTML page…)
+                raise TransportFailure("client.wsdl_not_xml", url=self.wsdl_url) from None
+            except (zeep_errors.Error, OSError, ValueError) as exc:  # requests' errors are OSErrors
                 raise TransportFailure(
                     "client.wsdl_unreadable", url=self.wsdl_url, detail=_detail(exc)
                 ) from None
@@ -132,6 +143,7 @@ class Connection:
             raise TransportFailure(
                 "client.operation_missing", url=self.wsdl_url, operation=operation
             ) from None
+        _check_xml_text(operation, args)
         try:
             result = method(*args)
         except zeep_errors.Fault as fault:
@@ -155,6 +167,47 @@ class Connection:
                 "client.unexpected_response", operation=operation, detail=f"no return element ({plain!r})"
             )
         return plain
+
+
+def check_service_url(url: str, option: str) -> None:
+    """``url`` is an absolute http(s) address with a host (and a port that exists), or
+    ``InvalidInput`` saying what is wrong with it, before anything is sent."""
+    if _XML_FORBIDDEN.search(url) or any(char.isspace() for char in url):
+        raise InvalidInput("client.url_blank", option=option, url=url.encode("unicode_escape").decode())
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError as exc:
+        raise InvalidInput("client.url_malformed", option=option, url=url, detail=str(exc)) from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise InvalidInput("client.url_scheme", option=option, url=url)
+    if not parts.hostname:
+        raise InvalidInput("client.url_no_host", option=option, url=url)
+
+
+# Characters XML 1.0 cannot carry (lxml refuses to serialise them).
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _check_xml_text(operation: str, value: Any) -> None:
+    """Every text in a request's arguments can be written in XML, or ``InvalidInput`` naming the
+    character (instead of lxml's traceback while zeep builds the envelope)."""
+    if isinstance(value, str):
+        found = _XML_FORBIDDEN.search(value)
+        if found:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise InvalidInput(
+                "client.text_not_xml",
+                operation=operation,
+                value=_XML_FORBIDDEN.sub("?", shown),
+                character=f"U+{ord(found.group()):04X}",
+            )
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_xml_text(operation, item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_xml_text(operation, item)
 
 
 def _detail(exc: BaseException) -> str:

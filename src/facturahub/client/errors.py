@@ -112,6 +112,40 @@ register_messages(
             "es": "no se pudo leer el WSDL {url}: {detail}",
             "en": "cannot read the WSDL {url}: {detail}",
         },
+        "client.wsdl_without_service": {
+            "es": "{url} no es un WSDL: no declara ningún servicio SOAP",
+            "en": "{url} is not a WSDL: it declares no SOAP service",
+        },
+        "client.wsdl_not_xml": {
+            "es": "{url} no es un WSDL: no contiene XML",
+            "en": "{url} is not a WSDL: it holds no XML",
+        },
+        "client.url_blank": {
+            "es": "{option} «{url}» no es una dirección válida: contiene espacios o caracteres de control",
+            "en": "{option} '{url}' is not a valid address: it holds blanks or control characters",
+        },
+        "client.url_malformed": {
+            "es": "{option} «{url}» no es una dirección válida: {detail}",
+            "en": "{option} '{url}' is not a valid address: {detail}",
+        },
+        "client.url_scheme": {
+            "es": "{option} «{url}» no es una dirección http:// ni https://",
+            "en": "{option} '{url}' is not an http:// or https:// address",
+        },
+        "client.url_no_host": {
+            "es": "{option} «{url}» no nombra ningún servidor",
+            "en": "{option} '{url}' names no host",
+        },
+        "client.text_not_xml": {
+            "es": (
+                "la petición {operation} no puede llevar «{value}»: "
+                "contiene el carácter {character}, que XML no admite"
+            ),
+            "en": (
+                "the {operation} request cannot carry '{value}': "
+                "it holds the character {character}, which XML does not allow"
+            ),
+        },
         "client.operation_missing": {
             "es": "el WSDL de {url} no ofrece la operación {operation}",
             "en": "the WSDL of {url} does not offer the operation {operation}",
