@@ -335,6 +335,35 @@ def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face
     assert (shard / digest).read_bytes() == document
 
 
+def test_a_resend_learns_its_number_even_when_the_blob_store_now_fails(face_hub: FaceHub) -> None:
+    """D2 comes before what changed since registration: the very document resent after a lost
+    answer is answered 415 with its number even when the blob store cannot write the request's
+    attachment (its place is taken by a directory). It was 402 "nothing was registered", which is
+    false: a supplier could file the invoice again under another number. A new document with the
+    same failure is still 402."""
+    xml, number = invoice_variant()
+    document = signed(xml, face_hub.supplier)
+    client = zeep_client(face_hub.wsdl_url, face_hub.supplier, face_hub.hub_cert_pem)
+    accepted = send_invoice(client, document)
+    assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
+    registry_number = accepted.factura.numeroRegistro
+
+    attachment = f"albarán de {number}".encode()
+    digest = hashlib.sha256(attachment).hexdigest()
+    blocker = Path(face_hub.env["FACTURAHUB_DATA_DIR"]) / "blobs" / digest[:2] / digest
+    blocker.mkdir(parents=True)
+    anexos = [{"anexo": base64.b64encode(attachment).decode(), "nombre": "albaran.txt", "mime": "text/plain"}]
+    try:
+        resent = send_invoice(client, document, anexos=anexos)
+        description = resent.resultado.descripcion
+        assert resent.resultado.codigo == "415" and registry_number in description, description
+        other = send_invoice(client, signed(invoice_variant()[0], face_hub.supplier), anexos=anexos)
+        assert other.resultado.codigo == "402", other.resultado.descripcion
+    finally:
+        blocker.rmdir()
+    assert _registered(face_hub, number, wait=0) == [registry_number]
+
+
 _FAILING_TRIGGERS = {
     "sqlite": (
         [

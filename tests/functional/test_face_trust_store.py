@@ -94,6 +94,11 @@ def test_sandbox_certificate_refused_until_the_store_holds_it(trusted: TrustedHu
         assert accepted.resultado.codigo == "0", accepted.resultado.descripcion
     finally:
         trusted.store.write_bytes(original)
+    # D2: resent after a lost answer, the registered document learns its number although the
+    # store no longer trusts its signer (it was refused 428, as if it had never been registered)
+    resent = send_invoice(client, document)
+    description = resent.resultado.descripcion
+    assert resent.resultado.codigo == "415" and accepted.factura.numeroRegistro in description, description
 
 
 def test_unusable_trust_store_stops_start_up(tmp_path: Path) -> None:

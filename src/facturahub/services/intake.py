@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from facturahub.domain import lifecycle
 from facturahub.domain.local_time import DEFAULT_ZONE
 from facturahub.domain.registry import is_test_certificate, normalise_email
-from facturahub.errors import Conflict, InvalidInput, SecurityError, StorageUnavailable
+from facturahub.errors import Conflict, FacturahubError, InvalidInput, SecurityError, StorageUnavailable
 from facturahub.facturae import (
     FacturaeDocument,
     SchemaValidator,
@@ -146,10 +146,40 @@ class PreparedInvoice:
     content_error: InvalidInput | None = None  # raised after the directory check (§6 step 5)
 
 
-def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePolicy) -> PreparedInvoice:
+@dataclass(frozen=True)
+class RefusedInvoice:
+    """An invoice a database-free check refused. :func:`register_invoice` raises ``error``, unless
+    these very bytes are registered already: then it answers 415 with their registry number (D2).
+    A resend after a lost answer must learn its number even when something changed since it was
+    registered: a rule, the trust store, the production switch, or a blob store that now fails."""
+
+    digest: str
+    error: FacturahubError
+
+
+def prepare_invoice(
+    blobs: BlobStore, submission: Submission, policy: IntakePolicy
+) -> PreparedInvoice | RefusedInvoice:
     """Every check that needs no database, in §6's order, then the blobs: run it outside any
-    transaction (the expensive part of intake: parsing, schema, XAdES, totals)."""
+    transaction (the expensive part of intake: parsing, schema, XAdES, totals). A refusal of the
+    invoice (not of the envelope, not a security fault) is returned, to be told in the write phase."""
     attachments = _check_envelope(submission, policy)
+    digest = hashlib.sha256(submission.invoice).hexdigest()
+    try:
+        return _prepare(blobs, submission, policy, attachments, digest)
+    except SecurityError:
+        raise
+    except FacturahubError as error:
+        return RefusedInvoice(digest, error)
+
+
+def _prepare(
+    blobs: BlobStore,
+    submission: Submission,
+    policy: IntakePolicy,
+    attachments: tuple[Attachment, ...],
+    digest: str,
+) -> PreparedInvoice:
     tree = _parse_invoice(submission.invoice, policy.max_invoice_bytes)
     detect_version(tree)
     if policy.schema_dir is not None:
@@ -171,7 +201,7 @@ def prepare_invoice(blobs: BlobStore, submission: Submission, policy: IntakePoli
     return PreparedInvoice(
         submission=submission,
         document=document,
-        digest=hashlib.sha256(submission.invoice).hexdigest(),
+        digest=digest,
         exact_key=key.exact_key,
         number_key=key.number_key,
         invoice_blob=_store(blobs, submission.invoice, "invoice"),
@@ -246,12 +276,15 @@ class RegisteredInvoice:
 def register_invoice(
     session: Session,
     caller: CallerIdentity,
-    prepared: PreparedInvoice,
+    prepared: PreparedInvoice | RefusedInvoice,
     policy: IntakePolicy,
     now: datetime | None = None,
 ) -> RegisteredInvoice:
     """The short write part of intake: duplicates, blocklist, directory, number, rows — a dozen Core
     statements, no ORM unit of work. The caller commits and answers only after the commit (D1)."""
+    if isinstance(prepared, RefusedInvoice):
+        _refuse_registered_bytes(session, prepared.digest)
+        raise prepared.error
     moment = now or datetime.now(UTC)
     document, submission = prepared.document, prepared.submission
     _serialise_on_number(session, prepared.number_key)
@@ -502,6 +535,28 @@ def _serialise_on_number(session: Session, number: str) -> None:
     unique index). SQLite admits one writer at a time already."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(_NUMBER_LOCK, {"number": number})
+
+
+_SAME_BYTES = (
+    select(Invoice.registry_number, Invoice.series, Invoice.number, Invoice.issue_date)
+    .join(InvoiceKey, InvoiceKey.invoice_id == Invoice.id)
+    .where(Invoice.blob_sha256 == bindparam("digest"))
+    .order_by(Invoice.registry_number)
+    .limit(1)
+)
+
+
+def _refuse_registered_bytes(session: Session, digest: str) -> None:
+    """415 naming the live invoice registered with exactly these bytes, if there is one."""
+    found = session.connection().execute(_SAME_BYTES, {"digest": digest}).first()
+    if found is not None:
+        raise Conflict(
+            "invoice.duplicate",
+            registry_number=found.registry_number,
+            series=found.series,
+            number=found.number,
+            issue_date=found.issue_date,
+        )
 
 
 def _find_duplicates(session: Session, prepared: PreparedInvoice) -> list[Any]:

@@ -66,7 +66,9 @@ def intake_policy(settings: Settings) -> intake.IntakePolicy:
     )
 
 
-def prepare_enviar_factura(preparation: Preparation, operation: etree._Element) -> intake.PreparedInvoice:
+def prepare_enviar_factura(
+    preparation: Preparation, operation: etree._Element
+) -> intake.PreparedInvoice | intake.RefusedInvoice:
     return prepare_submission(preparation, operation, intake_policy(preparation.settings))
 
 

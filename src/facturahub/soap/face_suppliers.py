@@ -34,7 +34,9 @@ def _holder(name: str) -> etree._Element:
 # --- enviarFactura ------------------------------------------------------------------------------
 
 
-def prepare_enviar_factura(preparation: Preparation, operation: etree._Element) -> intake.PreparedInvoice:
+def prepare_enviar_factura(
+    preparation: Preparation, operation: etree._Element
+) -> intake.PreparedInvoice | intake.RefusedInvoice:
     return prepare_submission(preparation, operation, intake_policy(preparation.settings))
 
 
@@ -44,7 +46,7 @@ def enviar_factura(call: Call, operation: etree._Element) -> Outcome:
 
 def prepare_submission(
     preparation: Preparation, operation: etree._Element, policy: intake.IntakePolicy
-) -> intake.PreparedInvoice:
+) -> intake.PreparedInvoice | intake.RefusedInvoice:
     """enviarFactura of both suppliers' profiles, first phase (no database): read the request and
     run every check that needs no database."""
     request = env.child(operation, "request")
@@ -72,7 +74,7 @@ def submit(call: Call, policy: intake.IntakePolicy) -> Outcome:
     """enviarFactura of both suppliers' profiles, second phase (in the write transaction):
     register the prepared invoice and describe the result."""
     prepared = call.prepared
-    if not isinstance(prepared, intake.PreparedInvoice):  # pragma: no cover - wiring error
+    if not isinstance(prepared, intake.PreparedInvoice | intake.RefusedInvoice):  # pragma: no cover
         raise TypeError("enviarFactura runs only after its preparer")
     invoice = intake.register_invoice(call.session, call.caller, prepared, policy, now=call.now)
     factura = _holder("factura")

@@ -102,10 +102,14 @@ class LocalBlobStore:
         path = self._path(digest)
         ref = BlobRef(digest, len(data))
         existing = self._existing(digest)
-        if existing is not None and existing.stat().st_size == len(data):
+        if existing is not None:
             try:
-                os.utime(existing)  # reused: young again, so the collector leaves it alone
-                return ref
+                if existing.stat().st_size == len(data):
+                    os.utime(existing)  # reused: young again, so the collector leaves it alone
+                    # another process may have renamed it into place without its directory's
+                    # fsync yet: make the entry durable before a transaction refers to it
+                    _fsync_directory(existing.parent)
+                    return ref
             except FileNotFoundError:
                 pass  # the collector has just moved it aside: write it again
         self._ensure_shard(path.parent)
