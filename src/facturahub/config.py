@@ -412,7 +412,11 @@ def load_settings(
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigurationError("config.file_missing", path=str(path)) from None
-        except tomllib.TOMLDecodeError as exc:
+        except OSError as exc:  # a directory, no permission…
+            raise ConfigurationError(
+                "config.file_unreadable", path=str(path), detail=exc.strerror or str(exc)
+            ) from None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigurationError("config.file_invalid", path=str(path), detail=str(exc)) from None
     values.update(_from_environment(env))
     values.update({key: value for key, value in overrides.items() if value is not None})
@@ -427,6 +431,10 @@ def load_settings(
 
 register_messages(
     {
+        "config.file_unreadable": {
+            "es": "No se puede leer el fichero de configuración {path}: {detail}",
+            "en": "Cannot read the configuration file {path}: {detail}",
+        },
         "config.file_missing": {
             "es": "No existe el fichero de configuración {path}",
             "en": "The configuration file {path} does not exist",

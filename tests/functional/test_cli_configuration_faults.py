@@ -105,6 +105,25 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path, empty_
     assert listed.returncode == 0 and listed.stderr == "", listed.stderr
 
 
+def test_a_configuration_file_that_cannot_be_read(tmp_path: Path) -> None:
+    line = _fails(
+        _env(tmp_path),
+        "--config",
+        str(tmp_path),
+        "integrator",
+        "list",
+        exit_code=7,
+        key="config.file_unreadable",
+    )
+    assert f"No se puede leer el fichero de configuración {tmp_path}: Is a directory" in line
+    binary = tmp_path / "settings.toml"
+    binary.write_bytes(b"\xff\xfe language = 'en'")
+    line = _fails(
+        _env(tmp_path), "--config", str(binary), "integrator", "list", exit_code=7, key="config.file_invalid"
+    )
+    assert "utf-8" in line
+
+
 def test_a_data_directory_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "var").write_text("not a directory")
     env = _env(tmp_path)

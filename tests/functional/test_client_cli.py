@@ -387,6 +387,25 @@ def test_efact_status_download_in_three_steps(client: ClientCLI, tmp_path: Path)
     assert Path(entry["file"]) == out / f"{doc_id}.xml"
     assert doc_id in [d["DocId"] for d in client.json("download-status", *issuer, **efact)["pending"]]
 
+    # a document that cannot be saved is not confirmed: one line, and it stays pending
+    blocked = tmp_path / "bloqueado"
+    (blocked / f"{doc_id}.xml").mkdir(parents=True)
+    line = client.error(
+        "download-status",
+        *issuer,
+        "--out",
+        str(blocked),
+        "--mark",
+        expect=3,
+        key="cli.file_unusable",
+        **efact,
+    )
+    assert f"{blocked / doc_id}.xml: Is a directory" in line
+    assert doc_id in [d["DocId"] for d in client.json("download-status", *issuer, **efact)["pending"]]
+    client.error(
+        "download-status", *issuer, "--out", str(invoice), expect=3, key="cli.not_a_directory", **efact
+    )
+
     # --mark: confirmed once on disk; then nothing of this invoice is pending any more
     marked = client.json("download-status", *issuer, "--out", str(out), "--mark", **efact)
     assert [d["marked"] for d in marked["downloaded"] if d["DocId"] == doc_id] == [True]

@@ -73,6 +73,21 @@ def test_sandbox_init_is_idempotent_and_writes_the_identities(
     ] == ["sending"]
 
 
+def test_sandbox_init_into_an_unusable_place_is_one_line_and_creates_nothing(
+    hub_cli: CLI, database: Database, tmp_path: Path
+) -> None:
+    a_file = tmp_path / "sandbox.txt"
+    a_file.write_text("not a directory")
+    message = hub_cli.error("sandbox", "init", "--out", str(a_file), exit_code=3, key="cli.not_a_directory")
+    assert str(a_file) in message
+    out = tmp_path / "out"
+    (out / "supplier-key.pem").mkdir(parents=True)  # where the supplier's key must go
+    message = hub_cli.error("sandbox", "init", "--out", str(out), exit_code=3, key="cli.file_unusable")
+    assert "supplier-key.pem" in message and "Is a directory" in message
+    with database.unit_of_work() as session:  # the transaction was rolled back: no half sandbox
+        assert session.scalar(select(func.count()).select_from(Platform)) == 0
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -70,3 +70,21 @@ def test_bad_identities_say_why(shared_data: Path) -> None:
     neither = _run("sign-invoice", invoice)
     assert neither.returncode == 3 and b"cli.sign_one_identity" in neither.stderr
     assert len(neither.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """--out in a directory that does not exist, or naming a directory: one line with the reason
+    (exit 3), no traceback, and no half-written or temporary file."""
+    invoice = str(shared_data / "facturae" / "samples" / "fawno-unsigned-factura_ejemplo.xml")
+    p12 = str(shared_data / "certs" / "facturae-php-facturae.p12")
+    for out, reason in ((tmp_path / "missing" / "f.xsig", "No such file"), (tmp_path, "Is a directory")):
+        result = _run(
+            "--lang", "en", "sign-invoice", invoice, "--p12", p12, "--password", "1234", "--out", str(out)
+        )
+        lines = result.stderr.decode().strip().splitlines()
+        assert result.returncode == 3 and len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"error: Cannot write {out}: {reason}"), lines[0]
+        assert lines[0].endswith("[cli.file_unwritable]")
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ import click
 
 from facturahub.cli.blobs import blobs
 from facturahub.cli.client import client
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import CLIContext, run_command, usable_directory
 from facturahub.cli.directory import dir3
 from facturahub.cli.invoices import invoice
 from facturahub.cli.notify import background_worker, notify, worker
@@ -20,6 +20,7 @@ from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
 from facturahub.cli.tools import sign_invoice
 from facturahub.config import Settings
+from facturahub.errors import InvalidInput
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,8 +152,14 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
     def action() -> None:
         settings = obj.settings()
         identity = load_hub_identity(settings)
+        usable_directory(out_dir)
         with obj.unit_of_work() as session:
-            summary = init_sandbox(session, out_dir, identity, settings.effective_public_url)
+            try:
+                summary = init_sandbox(session, out_dir, identity, settings.effective_public_url)
+            except OSError as exc:  # a key file that cannot be read or written: nothing is created
+                raise InvalidInput(
+                    "cli.file_unusable", path=exc.filename or str(out_dir), detail=exc.strerror or str(exc)
+                ) from None
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
 
     run_command(obj, action)

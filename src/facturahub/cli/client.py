@@ -18,7 +18,7 @@ from typing import Any
 import click
 from cryptography import x509
 
-from facturahub.cli.context import SECONDS, CLIContext, run_command
+from facturahub.cli.context import SECONDS, CLIContext, run_command, usable_directory
 from facturahub.cli.output import render_record
 from facturahub.client import calls, downloads
 from facturahub.client.calls import Connection, ServiceProfile
@@ -166,6 +166,15 @@ def _run(obj: CLIContext, action: Callable[[], None]) -> None:
             sys.exit(next(code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)))
 
     run_command(obj, guarded)
+
+
+def _save(directory: Path, feedback: downloads.Feedback) -> Path:
+    try:
+        return downloads.save(usable_directory(directory), feedback)
+    except OSError as exc:  # not confirmed: what was not saved stays pending on the service
+        raise InvalidInput(
+            "cli.file_unusable", path=exc.filename or str(directory), detail=exc.strerror or str(exc)
+        ) from None
 
 
 def _json(data: Any) -> None:
@@ -412,7 +421,7 @@ def download_status_command(
         if out is not None:
             for document in index:
                 feedback = downloads.fetch(connection, issuer, document.doc_id)
-                path = downloads.save(out, feedback)
+                path = _save(out, feedback)
                 if mark:
                     downloads.confirm(connection, issuer, document.doc_id)
                 saved.append({**feedback.summary(), "file": str(path), "marked": mark})

@@ -27,6 +27,7 @@ from facturahub.errors import (
 from facturahub.i18n import normalise_language, register_messages
 from facturahub.services.actors import Actor, act_as
 from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
+from facturahub.store.files import write_durably
 
 # A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
 # a database error.
@@ -46,6 +47,28 @@ class _Seconds(click.FloatRange):
 
 
 SECONDS = _Seconds(0, 3600, min_open=True)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a command's output file durably; a failure is ``cli.file_unwritable`` naming why."""
+    try:
+        write_durably(path, data)
+    except OSError as exc:
+        raise InvalidInput("cli.file_unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+
+
+def usable_directory(path: Path) -> Path:
+    """``path`` as a directory (created if missing), or ``cli.directory_unusable`` naming why."""
+    if path.exists() and not path.is_dir():
+        raise InvalidInput("cli.not_a_directory", path=str(path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(
+            "cli.directory_unusable", path=str(path), detail=exc.strerror or str(exc)
+        ) from None
+    return path
+
 
 EXIT_CODES: dict[type[FacturahubError], int] = {
     InvalidInput: 3,
@@ -142,6 +165,22 @@ register_messages(
         "cli.file_unreadable": {
             "es": "No se puede leer {path}: {detail}",
             "en": "Cannot read {path}: {detail}",
+        },
+        "cli.file_unwritable": {
+            "es": "No se puede escribir {path}: {detail}",
+            "en": "Cannot write {path}: {detail}",
+        },
+        "cli.file_unusable": {
+            "es": "No se puede usar {path}: {detail}",
+            "en": "Cannot use {path}: {detail}",
+        },
+        "cli.not_a_directory": {
+            "es": "{path} no es un directorio",
+            "en": "{path} is not a directory",
+        },
+        "cli.directory_unusable": {
+            "es": "No se puede usar el directorio {path}: {detail}",
+            "en": "Cannot use the directory {path}: {detail}",
         },
         "cli.sign_one_identity": {
             "es": "Indique la identidad de firma: --p12 (con --password) o --cert y --key",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import CLIContext, run_command, write_output
 from facturahub.errors import InvalidInput
 from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
 from facturahub.signatures.xades_sign import sign_invoice as sign
@@ -59,7 +59,7 @@ def sign_invoice(
             chain = ()
         signed = sign(_read(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
         if out is not None:
-            out.write_bytes(signed)
+            write_output(out, signed)
         else:
             sys.stdout.buffer.write(signed)
             sys.stdout.buffer.flush()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from facturahub.client.calls import Connection, is_ok
 from facturahub.client.errors import BusinessError, TransportFailure
 from facturahub.errors import FacturahubError
 from facturahub.signatures.xml import parse_xml
+from facturahub.store.files import write_durably
 
 MAX_UNZIPPED = 64 * 1024 * 1024
 # Step 1 answers ``resultado`` 1 with this text when nothing is pending (eFACT and facturahub alike);
@@ -200,19 +200,9 @@ def confirm(connection: Connection, issuer: str, doc_id: str) -> None:
 
 
 def save(directory: Path, feedback: Feedback) -> Path:
-    """Write ``<DocId>.xml`` durably (temporary file, fsync, rename, directory fsync)."""
+    """Write ``<DocId>.xml`` durably (:func:`write_durably`); an ``OSError`` says why it could not."""
     directory.mkdir(parents=True, exist_ok=True)
     name = _SAFE_NAME.sub("_", feedback.doc_id) or "documento"
     target = directory / f"{name}.xml"
-    temporary = directory / f".{name}.xml.part"
-    with open(temporary, "wb") as handle:
-        handle.write(feedback.xml)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_durably(target, feedback.xml)
     return target

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from facturahub.store.files import fsync_directory
+
 _HEX = frozenset("0123456789abcdef")
 TEMPORARY_PREFIX = ".tmp-"
 QUARANTINE = ".quarantine"
@@ -94,7 +96,7 @@ class LocalBlobStore:
                 created += 1
             self._shards.add(shard.name)
         if created:
-            _fsync_directory(self.root)
+            fsync_directory(self.root)
         return created
 
     def put(self, data: bytes) -> BlobRef:
@@ -108,7 +110,7 @@ class LocalBlobStore:
                     os.utime(existing)  # reused: young again, so the collector leaves it alone
                     # another process may have renamed it into place without its directory's
                     # fsync yet: make the entry durable before a transaction refers to it
-                    _fsync_directory(existing.parent)
+                    fsync_directory(existing.parent)
                     return ref
             except FileNotFoundError:
                 pass  # the collector has just moved it aside: write it again
@@ -123,7 +125,7 @@ class LocalBlobStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return ref
 
     def _ensure_shard(self, shard: Path) -> None:
@@ -132,7 +134,7 @@ class LocalBlobStore:
             return
         if not shard.is_dir():
             shard.mkdir(exist_ok=True)
-            _fsync_directory(self.root)
+            fsync_directory(self.root)
         self._shards.add(shard.name)
 
     def get(self, sha256: str) -> bytes:
@@ -208,7 +210,7 @@ class LocalBlobStore:
         """Put a quarantined blob back, durably (a copy written again meanwhile is identical)."""
         original.parent.mkdir(exist_ok=True)
         os.replace(aside, original)
-        _fsync_directory(original.parent)
+        fsync_directory(original.parent)
 
 
 def _is_hex(name: str) -> bool:
@@ -228,11 +230,3 @@ def _hex_entries(directory: Path, length: int) -> Iterator[str]:
 def _stored(entry: os.DirEntry[str], *, temporary: bool = False) -> StoredBlob:
     status = entry.stat(follow_symlinks=False)
     return StoredBlob(entry.name, Path(entry.path), status.st_size, status.st_mtime, temporary)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
