@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from facturahub.domain import local_time
 from facturahub.errors import ConfigurationError
-from facturahub.i18n import register_messages
+from facturahub.i18n import register_messages, supported_language
 
 ENV_PREFIX = "FACTURAHUB_"
 CONFIG_FILE_ENV = "FACTURAHUB_CONFIG"
@@ -214,7 +214,9 @@ class Settings(BaseModel):
     )
     jobs_queue: str = Field(default="facturahub", min_length=1, description="huey queue name")
     jobs_threads: int = Field(default=2, ge=1, le=64, description="threads of `facturahub worker`")
-    jobs_poll_seconds: float = Field(default=1.0, gt=0, description="worker's longest idle poll interval")
+    jobs_poll_seconds: float = Field(
+        default=1.0, gt=0, le=3600, allow_inf_nan=False, description="worker's longest idle poll interval"
+    )
     # Mail (status-change notices to the invoice's ``correo``).
     smtp_host: str = "localhost"
     smtp_port: int = Field(default=25, ge=1, le=65535)
@@ -222,13 +224,13 @@ class Settings(BaseModel):
     smtp_starttls: bool = False
     smtp_user: str | None = None
     smtp_password: str | None = None
-    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     # Notification delivery: the n-th failure waits retry_seconds * 2**(n-1), at most retry_max_seconds;
     # after max_attempts failures the notification is "failed" until ``facturahub notify retry``.
     notify_max_attempts: int = Field(default=8, ge=1, le=100)
-    notify_retry_seconds: float = Field(default=60.0, gt=0)
-    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
-    push_timeout_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_seconds: float = Field(default=60.0, gt=0, le=86400, allow_inf_nan=False)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400, allow_inf_nan=False)
+    push_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     # Push endpoints are named by integrators and called from inside the operator's network: see
     # facturahub.services.destinations (server-side request forgery).
     push_private_destinations: bool | None = Field(
@@ -308,6 +310,11 @@ class Settings(BaseModel):
     def push_direct(self) -> NoProxy:
         """The push endpoints that bypass ``push_proxy``."""
         return parse_no_proxy(self.push_no_proxy)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return supported_language(value)  # a ValueError names the languages
 
     @field_validator("time_zone")
     @classmethod

@@ -37,6 +37,14 @@ def normalise_language(language: str | None) -> str:
     return short if short in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def supported_language(language: str) -> str:
+    """``language`` (``es``, ``en-GB``, ``EN``…) as one of :data:`LANGUAGES`, or ``ValueError``."""
+    short = language.strip().lower().replace("_", "-").split("-")[0]
+    if short not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r} ({', '.join(LANGUAGES)})")
+    return short
+
+
 def translate(key: str, language: str | None = None, /, **params: object) -> str:
     """Render ``key`` in ``language``; unknown keys render as the key and its parameters."""
     texts = _CATALOG.get(key)

@@ -92,6 +92,8 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path, empty_
     env = _env(tmp_path, database_url=empty_url)
     line = _fails(env, "integrator", "list", exit_code=7, key="cli.database_no_schema")
     assert "has no facturahub schema: run `facturahub db upgrade`" in line
+    line = _fails(env, "worker", exit_code=7, key="cli.database_no_schema")  # before it starts
+    assert "facturahub db upgrade" in line
     # and once it is done, the same command works; PostgreSQL also as a bare postgresql:// URL
     bare = empty_url.replace("postgresql+psycopg://", "postgresql://")
     env = _env(tmp_path, database_url=bare)
@@ -169,3 +171,57 @@ def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -
     line = _fails(env, "worker", exit_code=8, key="jobs.queue_unavailable")
     assert f"Cannot use the job queue (redis): Error 111 connecting to 127.0.0.1:{port}" in line
     assert "hunter2" not in line
+
+
+def test_a_database_the_driver_refuses_to_open_is_one_line(tmp_path: Path) -> None:
+    """A SQLite URL naming a file that is not a database, a PostgreSQL URL with an option psycopg
+    does not know: exit 8 with the driver's reason, not a traceback."""
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_bytes(b"these are notes, not a database" * 100)
+    env = _env(tmp_path, database_url=f"sqlite:///{not_a_database}")
+    line = _fails(env, "integrator", "list", exit_code=8, key="cli.database_unavailable")
+    assert "file is not a database" in line
+    url = make_url(POSTGRES_ADMIN_URL).set(query={"foo": "bar"}).render_as_string(hide_password=False)
+    line = _fails(
+        _env(tmp_path, database_url=url), "integrator", "list", exit_code=8, key="cli.database_unavailable"
+    )
+    assert "foo" in line
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("language", "xx", "language: unsupported language 'xx' (es, en)"),
+        ("smtp_timeout_seconds", "inf", "smtp_timeout_seconds:"),
+        ("push_timeout_seconds", "1e308", "push_timeout_seconds:"),
+        ("notify_retry_seconds", "nan", "notify_retry_seconds:"),
+    ],
+)
+def test_settings_out_of_their_range_are_named(tmp_path: Path, setting: str, value: str, says: str) -> None:
+    line = _fails(_env(tmp_path, **{setting: value}), "integrator", "list", exit_code=7, key="config.invalid")
+    assert says in line
+
+
+def test_arguments_that_are_not_utf8_or_not_ascii_numbers(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 terminal) are one line naming the argument, before
+    any command runs; numbers must be ASCII digits (``int()`` reads "１"); ``--lang`` must be a
+    language we speak."""
+    env = _env(tmp_path)
+    done = subprocess.run(
+        [FACTURAHUB.encode(), b"user", b"create", b"--nif", b"11111111H", b"--name", b"Mu\xf1oz"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3 and b"Traceback" not in done.stderr, done.stderr
+    assert (
+        done.stderr.decode().strip() == "error: The argument 'Mu\\xf1oz' is not UTF-8 [cli.argument_not_utf8]"
+    )
+    for args in (["notice", "withdraw", "\uff11"], ["serve", "--port", "\uff18\uff10\uff18\uff10"]):
+        done = subprocess.run([FACTURAHUB, *args], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "is not a number written in ASCII digits" in done.stderr, done.stderr
+    done = subprocess.run(
+        [FACTURAHUB, "--lang", "xx", "notice", "list"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "unsupported language 'xx'" in done.stderr, done.stderr

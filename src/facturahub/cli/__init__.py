@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
 
 from facturahub.cli.blobs import blobs
 from facturahub.cli.client import client
-from facturahub.cli.context import CLIContext, run_command, usable_directory
+from facturahub.cli.context import PORT, WORKERS, CLIContext, run_command, usable_directory
 from facturahub.cli.directory import dir3
 from facturahub.cli.invoices import invoice
 from facturahub.cli.notify import background_worker, notify, worker
@@ -21,12 +22,15 @@ from facturahub.cli.registry import certificate, delegate, integrator, notice, p
 from facturahub.cli.tools import sign_invoice
 from facturahub.config import Settings
 from facturahub.errors import InvalidInput
+from facturahub.i18n import normalise_language, supported_language, translate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML settings file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("--lang", default=None, help="Language of messages (es, en).")
+@click.option(
+    "--lang", default=None, callback=lambda _c, _p, v: _language(v), help="Language of messages (es, en)."
+)
 @click.option("--as", "as_user", default=None, metavar="NIF", help="Act as this user (default: operator).")
 @click.option("--on-behalf-of", default=None, metavar="NIF", help="Integrator the user acts for.")
 @click.pass_context
@@ -46,9 +50,9 @@ def cli(
 
 @cli.command()
 @click.option("--host", default=None, help="Listen address (FACTURAHUB_HOST).")
-@click.option("--port", type=int, default=None, help="Listen port (FACTURAHUB_PORT).")
+@click.option("--port", type=PORT, default=None, help="Listen port (FACTURAHUB_PORT).")
 @click.option(
-    "--workers", type=int, default=None, help="Worker processes (FACTURAHUB_WORKERS; default: cores)."
+    "--workers", type=WORKERS, default=None, help="Worker processes (FACTURAHUB_WORKERS; default: cores)."
 )
 @click.option(
     "--with-worker", is_flag=True, help="Also run the background worker (`facturahub worker`) until exit."
@@ -183,8 +187,33 @@ for group in (
     cli.add_command(group)
 
 
+def _language(value: str | None) -> str | None:
+    try:
+        return None if value is None else supported_language(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def main() -> None:
+    undecodable = next((a for a in sys.argv[1:] if not _is_utf8(a)), None)
+    if undecodable is not None:  # click would fail later, deep inside, with a traceback
+        shown = undecodable.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        language = normalise_language(os.environ.get("FACTURAHUB_LANGUAGE"))
+        click.echo(
+            f"error: {translate('cli.argument_not_utf8', language, argument=shown)} [cli.argument_not_utf8]",
+            err=True,
+        )
+        sys.exit(3)
     cli(prog_name="facturahub")
+
+
+def _is_utf8(argument: str) -> bool:
+    """The shell passed bytes that are not UTF-8: Python keeps them as lone surrogates."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import GRACE_HOURS, CLIContext, run_command
 from facturahub.cli.output import emit
 
 
@@ -19,7 +19,7 @@ def blobs() -> None:
 @blobs.command("collect")
 @click.option(
     "--grace-hours",
-    type=click.IntRange(1, 24 * 366 * 100),  # up to a century
+    type=GRACE_HOURS,
     default=24,
     show_default=True,
     help="Leave alone blobs written or reused more recently than this.",

@@ -18,7 +18,7 @@ from typing import Any
 import click
 from cryptography import x509
 
-from facturahub.cli.context import SECONDS, CLIContext, run_command, usable_directory
+from facturahub.cli.context import SECONDS, CLIContext, read_input, run_command, usable_directory
 from facturahub.cli.output import render_record
 from facturahub.client import calls, downloads
 from facturahub.client.calls import Connection, ServiceProfile
@@ -97,15 +97,8 @@ def connection_options(function: Callable[..., Any]) -> Callable[..., Any]:
 # --- connection -----------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
-
-
 def _server_certificate(path: Path) -> x509.Certificate:
-    data = _read(path)
+    data = read_input(path)
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)
@@ -128,9 +121,9 @@ def _connect(obj: CLIContext, command: str, options: dict[str, Any]) -> Connecti
     if (p12 is None) == (cert is None and key is None) or (p12 is None and (cert is None or key is None)):
         raise InvalidInput("cli.sign_one_identity")
     if p12 is not None:
-        certificate, private_key, _chain = load_pkcs12(_read(p12), password)
+        certificate, private_key, _chain = load_pkcs12(read_input(p12), password)
     else:
-        certificate, private_key = load_pem_cert_and_key(_read(cert), _read(key), password)
+        certificate, private_key = load_pem_cert_and_key(read_input(cert), read_input(key), password)
     cert_pem, key_pem = calls.signing_pems(certificate, private_key)
     server_certificate = None
     if options["server_cert"] is not None:
@@ -260,7 +253,7 @@ def send_command(
     def action() -> None:
         connection = _connect(obj, "send", options)
         files = [_attachment(item, connection.profile) for item in attachments]
-        response = calls.send(connection, _read(invoice), calls.invoice_file_name(invoice), email, files)
+        response = calls.send(connection, read_input(invoice), calls.invoice_file_name(invoice), email, files)
 
         def text() -> str:
             factura = response.get("factura") or {}
@@ -277,7 +270,7 @@ def _attachment(spec: str, profile: ServiceProfile) -> calls.Attachment:
         path = Path(name)
     else:
         path, mime = Path(spec), calls.attachment_mime(Path(spec), profile)
-    return calls.Attachment(name=path.name, mime=mime, data=_read(path))
+    return calls.Attachment(name=path.name, mime=mime, data=read_input(path))
 
 
 @client.command("status")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from facturahub.config import Settings, load_settings
@@ -29,10 +31,26 @@ from facturahub.services.actors import Actor, act_as
 from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
 from facturahub.store.files import write_durably
 
+
 # A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
 # a database error.
-ROW_ID = click.IntRange(1, 2**31 - 1)
-LIST_LIMIT = click.IntRange(1, 10_000)
+class _Integer(click.IntRange):
+    """An integer written in ASCII digits: ``int()`` also reads "１" and "٣", which no operator
+    means to type."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value.strip()):
+            self.fail(f"{value!r} is not a number written in ASCII digits.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+ROW_ID = _Integer(1, 2**31 - 1)
+LIST_LIMIT = _Integer(1, 10_000)
+PORT = _Integer(1, 65535)
+WORKERS = _Integer(1, 64)  # as the workers setting
+THREADS = _Integer(1, 64)  # as the jobs_threads setting
+GRACE_HOURS = _Integer(1, 24 * 366 * 100)  # up to a century
 
 
 class _Seconds(click.FloatRange):
@@ -47,6 +65,23 @@ class _Seconds(click.FloatRange):
 
 
 SECONDS = _Seconds(0, 3600, min_open=True)
+
+
+MAX_INPUT_BYTES = 256 * 1024 * 1024  # a whole DIR3 export fits; /dev/zero does not
+
+
+def read_input(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A regular file's bytes, or one line saying why not: unreadable, not a regular file (a
+    device or a pipe would never end), or larger than ``limit``."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise InvalidInput("cli.file_not_regular", path=str(path))
+        if status.st_size > limit:
+            raise InvalidInput("cli.file_too_large", path=str(path), size=status.st_size, limit=limit)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
 
 
 def write_output(path: Path, data: bytes) -> None:
@@ -133,7 +168,13 @@ def database_failure(error: DBAPIError, url: str) -> FacturahubError | None:
     its traceback is worth more than a line)."""
     if is_missing_table(error):
         return ConfigurationError("cli.database_no_schema", database=safe_url(url))
-    if isinstance(error, OperationalError | InterfaceError):
+    # ``statement`` None: the driver refused the connection itself (psycopg's "invalid connection
+    # option"); a bare ``DatabaseError``: the file is not a database at all (SQLite)
+    if (
+        isinstance(error, OperationalError | InterfaceError)
+        or error.statement is None
+        or type(error) is DatabaseError
+    ):
         return StorageUnavailable(
             "cli.database_unavailable", database=safe_url(url), reason=driver_message(error)
         )
@@ -166,9 +207,21 @@ register_messages(
             "es": "No se puede leer {path}: {detail}",
             "en": "Cannot read {path}: {detail}",
         },
+        "cli.file_not_regular": {
+            "es": "{path} no es un fichero normal (¿un directorio, un dispositivo o una tubería?)",
+            "en": "{path} is not a regular file (a directory, a device or a pipe?)",
+        },
+        "cli.file_too_large": {
+            "es": "{path} ocupa {size} bytes y el máximo es {limit}",
+            "en": "{path} is {size} bytes and the limit is {limit}",
+        },
         "cli.file_unwritable": {
             "es": "No se puede escribir {path}: {detail}",
             "en": "Cannot write {path}: {detail}",
+        },
+        "cli.argument_not_utf8": {
+            "es": "El argumento «{argument}» no está en UTF-8",
+            "en": "The argument '{argument}' is not UTF-8",
         },
         "cli.file_unusable": {
             "es": "No se puede usar {path}: {detail}",

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from facturahub.cli import views
-from facturahub.cli.context import CLIContext, run_command
+from facturahub.cli.context import CLIContext, read_input, run_command
 from facturahub.cli.output import emit, emit_table
-from facturahub.cli.registry import _read_file
 from facturahub.domain.directory import parse_directory_csv
 from facturahub.services import directory
 
@@ -30,7 +29,7 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
     """Load a directory CSV and report what changed."""
 
     def action() -> None:
-        snapshot = parse_directory_csv(_read_file(file))
+        snapshot = parse_directory_csv(read_input(file))
         total = len(snapshot.units) + len(snapshot.relations)
         with obj.unit_of_work() as session:
             actor = obj.actor(session)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from sqlalchemy import select
 
-from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, run_command
+from facturahub.cli.context import LIST_LIMIT, ROW_ID, THREADS, CLIContext, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.config import Settings, settings_environment
 from facturahub.errors import InvalidInput
@@ -89,9 +90,7 @@ def notify_retry(obj: CLIContext, notification_id: int | None, all_failed: bool)
 
 
 @click.command()
-@click.option(
-    "--threads", type=click.IntRange(1, 64), default=None, help="Worker threads (FACTURAHUB_JOBS_THREADS)."
-)
+@click.option("--threads", type=THREADS, default=None, help="Worker threads (FACTURAHUB_JOBS_THREADS).")
 @click.pass_obj
 def worker(obj: CLIContext, threads: int | None) -> None:
     """Run the background worker: delivers mail and push notifications (huey consumer)."""
@@ -100,6 +99,8 @@ def worker(obj: CLIContext, threads: int | None) -> None:
     def action() -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = obj.settings()
+        with obj.unit_of_work() as session:  # a database never migrated is one line, here
+            session.execute(select(Notification.id).limit(1))
         backend = "redis" if settings.redis_url else "sqlite"
         click.echo(f"facturahub worker ({backend} queue {settings.jobs_queue!r})", err=True)
         run_worker(settings, threads)

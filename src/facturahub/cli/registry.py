@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from facturahub.cli import views
-from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, run_command
+from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, read_input, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.domain.registry import Capabilities, Role
 from facturahub.errors import InvalidInput
 from facturahub.services import blocklist, certificates, lookup, notices, people, platforms
 
 pass_obj = click.make_pass_decorator(CLIContext)
-
-
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -177,18 +170,27 @@ def integrator_update(obj: CLIContext, /, nif: str, **fields: str | bool | None)
 
 @integrator.command("notifications")
 @click.argument("nif")
-@click.option("--email", "emails", multiple=True, help="Up to two addresses (repeat the option).")
-@click.option("--system-notices/--no-system-notices", default=True)
+@click.option(
+    "--email", "emails", multiple=True, help="Up to two addresses (repeat the option); replace both."
+)
+@click.option("--no-email", "no_email", is_flag=True, help="Remove the notification addresses.")
+@click.option(
+    "--system-notices/--no-system-notices", default=None, help="Receive system notices [unchanged]."
+)
 @pass_obj
 def integrator_notifications(
-    obj: CLIContext, nif: str, emails: tuple[str, ...], system_notices: bool
+    obj: CLIContext, nif: str, emails: tuple[str, ...], no_email: bool, system_notices: bool | None
 ) -> None:
-    """Set the notification addresses and whether to receive system notices."""
+    """Set the notification addresses and whether to receive system notices; what is not given
+    stays as it is."""
 
     def action() -> None:
+        if emails and no_email:
+            raise InvalidInput("cli.email_and_no_email")
+        addresses = [] if no_email else list(emails) if emails else None
         with obj.unit_of_work() as session:
             updated = people.set_notification_settings(
-                session, obj.actor(session), nif, emails=list(emails), system_notices=system_notices
+                session, obj.actor(session), nif, emails=addresses, system_notices=system_notices
             )
             emit(obj, views.integrator_view(updated))
 
@@ -309,7 +311,7 @@ def certificate() -> None:
 @pass_obj
 def certificate_inspect(obj: CLIContext, file: Path) -> None:
     """Show what a .pem/.cer file holds, without registering it."""
-    run_command(obj, lambda: emit(obj, views.summary_view(certificates.read_certificate(_read_file(file)))))
+    run_command(obj, lambda: emit(obj, views.summary_view(certificates.read_certificate(read_input(file)))))
 
 
 @certificate.command("register")
@@ -321,7 +323,7 @@ def certificate_register(obj: CLIContext, integrator_nif: str, file: Path, alias
     """Register a certificate's public part (.pem or .cer) for an integrator."""
 
     def action() -> None:
-        data = _read_file(file)
+        data = read_input(file)
         with obj.unit_of_work() as session:
             created = certificates.register_certificate(
                 session, obj.actor(session), integrator_nif, alias, data
@@ -364,7 +366,7 @@ def certificate_lookup(
     """Who calls with this certificate: its platform, integrator and capabilities."""
 
     def action() -> None:
-        der = certificates.read_certificate(_read_file(file)).der if file else None
+        der = certificates.read_certificate(read_input(file)).der if file else None
         given = sum(x is not None for x in (der, thumbprint, issuer or serial))
         if given != 1 or (issuer is None) != (serial is None):
             raise InvalidInput("cli.lookup_one_reference")
@@ -395,7 +397,7 @@ def certificate_block(obj: CLIContext, file: Path | None, thumbprint: str | None
     """Block a certificate (operator): it may no longer sign requests (106) nor invoices (442)."""
 
     def action() -> None:
-        data = _read_file(file) if file is not None else None
+        data = read_input(file) if file is not None else None
         with obj.unit_of_work() as session:
             blocked = blocklist.block_certificate(
                 session, obj.actor(session), reason=reason, data=data, thumbprint=thumbprint
@@ -626,7 +628,8 @@ def notice_publish(obj: CLIContext, title: str, body: str, severity: str, expire
     """Publish a notice."""
 
     def action() -> None:
-        expires_at = (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) if expires else None
+        zone = obj.settings().zone  # a time written without an offset is the hub's local time
+        expires_at = (expires if expires.tzinfo else expires.replace(tzinfo=zone)) if expires else None
         with obj.unit_of_work() as session:
             created = notices.publish_notice(
                 session, obj.actor(session), title, body, severity=severity, expires_at=expires_at

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import click
 
-from facturahub.cli.context import CLIContext, run_command, write_output
-from facturahub.errors import InvalidInput
+from facturahub.cli.context import CLIContext, read_input, run_command, write_output
+from facturahub.errors import InvalidInput, SecurityError
 from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
 from facturahub.signatures.xades_sign import sign_invoice as sign
 
 pass_obj = click.make_pass_decorator(CLIContext)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
 
 
 @click.command("sign-invoice")
@@ -52,12 +45,15 @@ def sign_invoice(
         if (p12 is None) == (cert is None and key is None) or (p12 is None and (cert is None or key is None)):
             raise InvalidInput("cli.sign_one_identity")
         if p12 is not None:
-            certificate, private_key, chain = load_pkcs12(_read(p12), password)
+            certificate, private_key, chain = load_pkcs12(read_input(p12), password)
         else:
             assert cert is not None and key is not None
-            certificate, private_key = load_pem_cert_and_key(_read(cert), _read(key), password)
+            certificate, private_key = load_pem_cert_and_key(read_input(cert), read_input(key), password)
             chain = ()
-        signed = sign(_read(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
+        try:
+            signed = sign(read_input(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
+        except SecurityError as exc:  # the hardened parser refused the file (a DOCTYPE, not XML)
+            raise InvalidInput(exc.key, **exc.params) from None
         if out is not None:
             write_output(out, signed)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from facturahub.services.people import notification_addresses
 from facturahub.signatures.x509 import CertificateSummary
 from facturahub.store.models import (
     AuditEvent,
@@ -42,9 +43,7 @@ def integrator_view(integrator: Integrator) -> dict[str, Any]:
         "terms_accepted_at": integrator.terms_accepted_at,
         "terms_accepted_by": integrator.terms_accepted_by.nif,
         "terms_certificate_sha256": integrator.terms_certificate_sha256,
-        "notification_emails": [
-            e for e in (integrator.notification_email_primary, integrator.notification_email_secondary) if e
-        ],
+        "notification_emails": notification_addresses(integrator),
         "system_notices": integrator.system_notices,
     }
 

@@ -48,11 +48,12 @@ _FALSE = {"0", "no", "n", "false", "f"}
 @dataclass
 class UnitRecord:
     code: str
-    name: str
+    name: str  # the code itself when the file names no name: ``named`` is then False
     administration_code: str | None = None
     is_accounting_office: bool = False
     is_managing_body: bool = False
     is_processing_unit: bool = False
+    named: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class RelationRecord:
 
 @dataclass
 class DirectorySnapshot:
-    administrations: dict[str, str] = field(default_factory=dict)
+    administrations: dict[str, str] = field(default_factory=dict)  # code → name ("" if unnamed)
     units: dict[str, UnitRecord] = field(default_factory=dict)
     relations: dict[tuple[str, str, str], RelationRecord] = field(default_factory=dict)
 
@@ -79,8 +80,8 @@ class DirectorySnapshot:
         active: bool = True,
     ) -> None:
         administration_code = administration[0] if administration else None
-        if administration:
-            self.administrations.setdefault(administration[0], administration[1] or administration[0])
+        if administration and not self.administrations.get(administration[0]):
+            self.administrations[administration[0]] = administration[1]
         for (code, name), role in (
             (office, "is_accounting_office"),
             (managing_body, "is_managing_body"),
@@ -88,9 +89,11 @@ class DirectorySnapshot:
         ):
             unit = self.units.get(code)
             if unit is None:
-                unit = self.units[code] = UnitRecord(code, name or code, administration_code)
-            elif name and unit.name == unit.code:
-                unit.name = name
+                unit = self.units[code] = UnitRecord(
+                    code, name or code, administration_code, named=bool(name)
+                )
+            elif name and not unit.named:
+                unit.name, unit.named = name, True
             if administration_code and not unit.administration_code:
                 unit.administration_code = administration_code
             setattr(unit, role, True)
@@ -110,8 +113,12 @@ def parse_directory_csv(data: bytes) -> DirectorySnapshot:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("directory.encoding", detail=str(exc)) from None
-    return parse_directory_rows(_rows(text))
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput("directory.encoding", line=line, detail=exc.reason) from None
+    try:
+        return parse_directory_rows(_rows(text))
+    except csv.Error as exc:  # a field over the csv module's limit (131072 characters)
+        raise InvalidInput("directory.csv_invalid", detail=str(exc)) from None
 
 
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -146,6 +153,8 @@ def _canonical_header(row: list[str]) -> list[str]:
 
 
 def parse_directory_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> DirectorySnapshot:
+    """The snapshot a file describes; a file with a header and no rows is refused (a truncated
+    export imported in full would deactivate the whole directory)."""
     snapshot = DirectorySnapshot()
     for line, row in rows:
         administration = None
@@ -161,6 +170,8 @@ def parse_directory_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Director
         snapshot.add_relation(
             parts[0], parts[1], parts[2], administration=administration, active=_flag(row.get("active"), line)
         )
+    if not snapshot.relations:
+        raise InvalidInput("directory.no_rows")
     return snapshot
 
 

@@ -83,8 +83,16 @@ register_messages(
             "en": "Line {line}: '{value}' is not a valid DIR3 code ({field})",
         },
         "directory.encoding": {
-            "es": "El fichero del directorio no está en UTF-8: {detail}",
-            "en": "The directory file is not UTF-8: {detail}",
+            "es": "Línea {line}: el fichero del directorio no está en UTF-8 ({detail})",
+            "en": "Line {line}: the directory file is not UTF-8 ({detail})",
+        },
+        "directory.csv_invalid": {
+            "es": "El fichero del directorio no es un CSV que se pueda leer: {detail}",
+            "en": "The directory file is not a readable CSV: {detail}",
+        },
+        "directory.no_rows": {
+            "es": "El fichero del directorio tiene la cabecera pero ninguna fila: no se importa nada",
+            "en": "The directory file has a header but no rows: nothing is imported",
         },
         "directory.column_count": {
             "es": "Línea {line}: se esperaban {expected} columnas y hay {found}",

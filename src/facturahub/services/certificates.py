@@ -19,7 +19,8 @@ from facturahub.signatures.x500_names import issuer_matches, read_name, read_ser
 from facturahub.signatures.x509 import CertificateSummary, load_certificate, summarise
 from facturahub.store.models import BlockedCertificate, Certificate, Integrator
 
-_ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # a row id (fits a 64-bit column); "²" is not one
+_ID = re.compile(r"[0-9]{1,18}", re.ASCII)  # a row id, not a thumbprint; "²" is not one
+_MAX_ID = 2**31 - 1  # certificates.id is a 32-bit integer on PostgreSQL
 
 
 def read_certificate(data: bytes) -> CertificateSummary:
@@ -124,8 +125,10 @@ def get_certificate(session: Session, actor: Actor, reference: str, integrator: 
     """A certificate of ``integrator`` by its id or thumbprint (SHA-1 or SHA-256)."""
     require_integrator(actor, integrator.id)
     text = reference.strip()
-    by_id = _ID.fullmatch(text)
-    certificate = session.get(Certificate, int(text)) if by_id else find_by_thumbprint(session, text)
+    if _ID.fullmatch(text):
+        certificate = session.get(Certificate, int(text)) if int(text) <= _MAX_ID else None
+    else:
+        certificate = find_by_thumbprint(session, text)
     if certificate is None or certificate.integrator_id != integrator.id:
         raise NotFound("certificate.not_found", reference=reference)
     return certificate

@@ -77,17 +77,17 @@ def import_directory(
     for code, name in snapshot.administrations.items():
         existing = administrations.get(code)
         if existing is None:
-            session.add(Administration(code=code, name=name, active=True))
+            session.add(Administration(code=code, name=name or code, active=True))
             report.administrations_added += 1
-        elif existing.name != name or not existing.active:
-            existing.name, existing.active = name, True
+        elif (name and existing.name != name) or not existing.active:  # no name in the file: kept
+            existing.name, existing.active = name or existing.name, True
             report.administrations_updated += 1
     session.flush()
 
     units = {u.code: u for u in session.scalars(select(Unit))}
     for record in snapshot.units.values():
         unit = units.get(record.code)
-        values = {
+        values: dict[str, object] = {
             "name": record.name,
             "administration_code": record.administration_code,
             "is_accounting_office": record.is_accounting_office,
@@ -95,6 +95,11 @@ def import_directory(
             "is_processing_unit": record.is_processing_unit,
             "active": True,
         }
+        if unit is not None:  # what the file does not say is kept: a name, the administration
+            if not record.named:
+                del values["name"]
+            if record.administration_code is None:
+                del values["administration_code"]
         if unit is None:
             session.add(Unit(code=record.code, updated_at=now, **values))
             report.units_added.append(record.code)

@@ -190,23 +190,36 @@ def update_integrator_profile(
     return integrator
 
 
+def notification_addresses(integrator: Integrator) -> list[str]:
+    return [e for e in (integrator.notification_email_primary, integrator.notification_email_secondary) if e]
+
+
 def set_notification_settings(
-    session: Session, actor: Actor, nif: str, *, emails: list[str], system_notices: bool
+    session: Session,
+    actor: Actor,
+    nif: str,
+    *,
+    emails: list[str] | None = None,
+    system_notices: bool | None = None,
 ) -> Integrator:
+    """Change what is given: the notification addresses (``[]`` clears them), whether system
+    notices are received; ``None`` keeps the current value."""
     integrator = get_integrator(session, nif)
     require_integrator(actor, integrator.id)
-    primary, secondary = rules.notification_emails(emails)
-    integrator.notification_email_primary = primary
-    integrator.notification_email_secondary = secondary
-    integrator.system_notices = system_notices
+    if emails is not None:
+        primary, secondary = rules.notification_emails(emails)
+        integrator.notification_email_primary = primary
+        integrator.notification_email_secondary = secondary
+    if system_notices is not None:
+        integrator.system_notices = system_notices
     audit.record(
         session,
         actor,
         "integrator.notifications_updated",
         target=f"integrator:{integrator.nif}",
         integrator_id=integrator.id,
-        emails=[e for e in (primary, secondary) if e],
-        system_notices=system_notices,
+        emails=notification_addresses(integrator),
+        system_notices=integrator.system_notices,
     )
     return integrator
 

@@ -1,0 +1,116 @@
+"""Operator input the CLI used to take wrongly or silently, through `facturahub` on SQLite and
+PostgreSQL: a directory file that would have switched the whole directory off or erased names,
+notification settings that erased what was not asked, a local expiry read as UTC, ids the
+database cannot hold, files that are not files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.functional.conftest import CLI
+from tests.functional.test_registry_cli import ACME, _register_integrator
+
+from facturahub.signatures.certgen import issue
+from facturahub.store.database import Database
+from facturahub.store.models import Administration
+
+HEADER = "administracion,administracion_nombre,oc_codigo,oc_nombre,og_codigo,og_nombre,ut_codigo,ut_nombre\n"
+FULL = HEADER + "E00003901,Ministerio A,GE0000001,Oficina A,E00120901,Gestor A,GE0000002,Tramitadora A\n"
+
+
+def test_directory_files_that_would_lose_data_are_refused_or_merged(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path], database: Database
+) -> None:
+    hub_cli("dir3", "import", str(write_file("full.csv", FULL.encode())))
+
+    # a truncated export (header only) imported in full would deactivate every unit
+    line = hub_cli.error(
+        "dir3", "import", str(write_file("h.csv", HEADER.encode())), exit_code=3, key="directory.no_rows"
+    )
+    assert "ninguna fila" in line
+    assert {u["code"] for u in hub_cli.json("dir3", "units")} == {"GE0000001", "E00120901", "GE0000002"}
+
+    # a partial file with codes only adds a relation; names and administrations stay
+    codes_only = "oc_codigo,og_codigo,ut_codigo\nGE0000001,E00120901,GE0000009\n"
+    report = hub_cli.json("dir3", "import", "--partial", str(write_file("codes.csv", codes_only.encode())))
+    assert report["units_added"] == 1 and report["units_updated"] == 0
+    office = hub_cli.json("dir3", "unit", "GE0000001")
+    assert office["name"] == "Oficina A" and office["administration"] == "E00003901"
+    assert hub_cli.json("dir3", "unit", "GE0000009")["name"] == "GE0000009"  # new: its code until named
+    unnamed_admin = HEADER + "E00003901,,GE0000001,,E00120901,,GE0000002,\n"
+    hub_cli.json("dir3", "import", "--partial", str(write_file("blank.csv", unnamed_admin.encode())))
+    assert hub_cli.json("dir3", "unit", "GE0000001")["name"] == "Oficina A"
+    with database.unit_of_work() as session:
+        assert session.get(Administration, "E00003901").name == "Ministerio A"  # type: ignore[union-attr]
+
+    huge = HEADER + 'E1,"' + "x" * 140_000 + '",GE1,a,E2,b,E3,c\n'
+    hub_cli.error(
+        "dir3", "import", str(write_file("huge.csv", huge.encode())), exit_code=3, key="directory.csv_invalid"
+    )
+    latin1 = FULL.encode() + "E00003901,Ministerio,GE0000001,Oficina Españ,E00120901,G,GE0000002,T\n".encode(
+        "latin-1"
+    )
+    line = hub_cli.error(
+        "dir3", "import", str(write_file("l1.csv", latin1)), exit_code=3, key="directory.encoding"
+    )
+    assert line.startswith("error: Línea 3:"), line
+    line = hub_cli.error("dir3", "import", "/dev/zero", exit_code=3, key="cli.file_not_regular")
+    assert "/dev/zero" in line
+
+
+def test_notification_settings_change_only_what_is_given(hub_cli: CLI) -> None:
+    _register_integrator(hub_cli)
+    both = ("--email", "n1@acme.example", "--email", "n2@acme.example")
+    assert hub_cli.json("integrator", "notifications", ACME, *both)["system_notices"] is True
+    quiet = hub_cli.json("integrator", "notifications", ACME, "--no-system-notices")
+    assert quiet["notification_emails"] == ["n1@acme.example", "n2@acme.example"]  # kept
+    moved = hub_cli.json("integrator", "notifications", ACME, "--email", "n3@acme.example")
+    assert moved["notification_emails"] == ["n3@acme.example"] and moved["system_notices"] is False
+    cleared = hub_cli.json("integrator", "notifications", ACME, "--no-email")
+    assert cleared["notification_emails"] == [] and cleared["system_notices"] is False
+    hub_cli.error(
+        "integrator",
+        "notifications",
+        ACME,
+        "--no-email",
+        "--email",
+        "a@b.es",
+        exit_code=3,
+        key="cli.email_and_no_email",
+    )
+
+
+def test_a_notice_expiry_without_offset_is_the_hubs_local_time(hub_cli: CLI) -> None:
+    published = hub_cli.json(
+        "notice", "publish", "--title", "Corte", "--body", "x", "--expires", "2030-01-15T10:00"
+    )
+    assert datetime.fromisoformat(published["expires_at"]) == datetime(2030, 1, 15, 9, 0, tzinfo=UTC)  # CET
+    summer = hub_cli.json("notice", "publish", "--title", "Corte", "--body", "x", "--expires", "2030-07-15")
+    assert datetime.fromisoformat(summer["expires_at"]) == datetime(2030, 7, 14, 22, 0, tzinfo=UTC)  # CEST
+
+
+def test_ids_the_database_cannot_hold_and_files_that_are_not_files(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    _register_integrator(hub_cli)
+    platform = hub_cli.json("platform", "create", ACME, "--name", "erp", "--sending")["code"]
+    for certificate in ("3000000000", "99999999999999"):  # PostgreSQL's integer ends at 2³¹-1
+        hub_cli.error("platform", "assign", platform, certificate, exit_code=4, key="certificate.not_found")
+    hub_cli.error("certificate", "inspect", "/dev/zero", exit_code=3, key="cli.file_not_regular")
+    hub_cli.error(
+        "certificate", "register", ACME, "/tmp", "--alias", "d", exit_code=3, key="cli.file_not_regular"
+    )
+    pem = write_file("erp.pem", issue("erp", tax_id=ACME).certificate_pem)
+    assert hub_cli.json("certificate", "register", ACME, str(pem), "--alias", "erp")["alias"] == "erp"
+
+
+def test_sign_invoice_refuses_a_doctype_as_invalid_input(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    signer = issue("firmante", tax_id=ACME)
+    cert, key = write_file("c.pem", signer.certificate_pem), write_file("k.pem", signer.private_key_pem)
+    hostile = write_file("x.xml", b'<!DOCTYPE r [<!ENTITY e "x">]><Facturae>&e;</Facturae>')
+    result = hub_cli("sign-invoice", str(hostile), "--cert", str(cert), "--key", str(key), expect=3)
+    assert result.stderr.startswith("error: ") and "[xml." in result.stderr
