@@ -31,18 +31,21 @@ def has_message(key: str) -> bool:
 
 
 def normalise_language(language: str | None) -> str:
-    if not language:
-        return DEFAULT_LANGUAGE
-    short = language.strip().lower().replace("_", "-").split("-")[0]
+    short = _primary_subtag(language or "")
     return short if short in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def supported_language(language: str) -> str:
     """``language`` (``es``, ``en-GB``, ``EN``…) as one of :data:`LANGUAGES`, or ``ValueError``."""
-    short = language.strip().lower().replace("_", "-").split("-")[0]
+    short = _primary_subtag(language)
     if short not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r} ({', '.join(LANGUAGES)})")
     return short
+
+
+def _primary_subtag(language: str) -> str:
+    """``en`` of ``en-GB``, ``EN_gb``, `` en ``."""
+    return language.strip().lower().replace("_", "-").split("-")[0]
 
 
 def translate(key: str, language: str | None = None, /, **params: object) -> str:

@@ -13,7 +13,7 @@ import click
 
 from facturahub.cli.blobs import blobs
 from facturahub.cli.client import client
-from facturahub.cli.context import PORT, WORKERS, CLIContext, run_command, usable_directory
+from facturahub.cli.context import PORT, WORKERS, CLIContext, file_error, run_command, usable_directory
 from facturahub.cli.directory import dir3
 from facturahub.cli.invoices import invoice
 from facturahub.cli.notify import background_worker, notify, worker
@@ -21,7 +21,6 @@ from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
 from facturahub.cli.tools import sign_invoice
 from facturahub.config import Settings
-from facturahub.errors import InvalidInput
 from facturahub.i18n import normalise_language, supported_language, translate
 
 
@@ -161,9 +160,7 @@ def sandbox_init(obj: CLIContext, out_dir: Path) -> None:
             try:
                 summary = init_sandbox(session, out_dir, identity, settings.effective_public_url)
             except OSError as exc:  # a key file that cannot be read or written: nothing is created
-                raise InvalidInput(
-                    "cli.file_unusable", path=exc.filename or str(out_dir), detail=exc.strerror or str(exc)
-                ) from None
+                raise file_error("cli.file_unusable", out_dir, exc) from None
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
 
     run_command(obj, action)

@@ -18,7 +18,15 @@ from typing import Any
 import click
 from cryptography import x509
 
-from facturahub.cli.context import SECONDS, CLIContext, read_input, run_command, usable_directory
+from facturahub.cli.context import (
+    SECONDS,
+    CLIContext,
+    file_error,
+    read_input,
+    run_command,
+    signing_identity,
+    usable_directory,
+)
 from facturahub.cli.output import render_record
 from facturahub.client import calls, downloads
 from facturahub.client.calls import Connection, ServiceProfile
@@ -31,7 +39,6 @@ from facturahub.client.errors import (
 )
 from facturahub.errors import InvalidInput
 from facturahub.i18n import translate
-from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
 
 pass_obj = click.make_pass_decorator(CLIContext)
 
@@ -117,13 +124,9 @@ def _connect(obj: CLIContext, command: str, options: dict[str, Any]) -> Connecti
         raise InvalidInput(
             "client.operation_not_in_profile", command=command, profile=profile.value, other=other.value
         )
-    p12, cert, key, password = options["p12"], options["cert"], options["key"], options["password"]
-    if (p12 is None) == (cert is None and key is None) or (p12 is None and (cert is None or key is None)):
-        raise InvalidInput("cli.sign_one_identity")
-    if p12 is not None:
-        certificate, private_key, _chain = load_pkcs12(read_input(p12), password)
-    else:
-        certificate, private_key = load_pem_cert_and_key(read_input(cert), read_input(key), password)
+    certificate, private_key, _chain = signing_identity(
+        options["p12"], options["cert"], options["key"], options["password"]
+    )
     cert_pem, key_pem = calls.signing_pems(certificate, private_key)
     server_certificate = None
     if options["server_cert"] is not None:
@@ -165,9 +168,7 @@ def _save(directory: Path, feedback: downloads.Feedback) -> Path:
     try:
         return downloads.save(usable_directory(directory), feedback)
     except OSError as exc:  # not confirmed: what was not saved stays pending on the service
-        raise InvalidInput(
-            "cli.file_unusable", path=exc.filename or str(directory), detail=exc.strerror or str(exc)
-        ) from None
+        raise file_error("cli.file_unusable", directory, exc) from None
 
 
 def _json(data: Any) -> None:

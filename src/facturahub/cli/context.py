@@ -28,12 +28,11 @@ from facturahub.errors import (
 )
 from facturahub.i18n import normalise_language, register_messages
 from facturahub.services.actors import Actor, act_as
+from facturahub.signatures.xades_keys import SigningMaterial, load_pem_cert_and_key, load_pkcs12
 from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
 from facturahub.store.files import write_durably
 
 
-# A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
-# a database error.
 class _Integer(click.IntRange):
     """An integer written in ASCII digits: ``int()`` also reads "１" and "٣", which no operator
     means to type."""
@@ -45,6 +44,8 @@ class _Integer(click.IntRange):
 
 
 _ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+# A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
+# a database error.
 ROW_ID = _Integer(1, 2**31 - 1)
 LIST_LIMIT = _Integer(1, 10_000)
 PORT = _Integer(1, 65535)
@@ -81,7 +82,7 @@ def read_input(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
             raise InvalidInput("cli.file_too_large", path=str(path), size=status.st_size, limit=limit)
         return path.read_bytes()
     except OSError as exc:
-        raise InvalidInput("cli.file_unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise file_error("cli.file_unreadable", path, exc) from None
 
 
 def write_output(path: Path, data: bytes) -> None:
@@ -89,7 +90,7 @@ def write_output(path: Path, data: bytes) -> None:
     try:
         write_durably(path, data)
     except OSError as exc:
-        raise InvalidInput("cli.file_unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise file_error("cli.file_unwritable", path, exc) from None
 
 
 def usable_directory(path: Path) -> Path:
@@ -99,10 +100,25 @@ def usable_directory(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidInput(
-            "cli.directory_unusable", path=str(path), detail=exc.strerror or str(exc)
-        ) from None
+        raise file_error("cli.directory_unusable", path, exc) from None
     return path
+
+
+def file_error(key: str, path: Path | str, error: OSError) -> InvalidInput:
+    """``key`` about the file the ``OSError`` names (else ``path``), with the system's reason."""
+    return InvalidInput(key, path=str(error.filename or path), detail=error.strerror or str(error))
+
+
+def signing_identity(
+    p12: Path | None, cert: Path | None, key: Path | None, password: str | None
+) -> SigningMaterial:
+    """The identity that signs (``sign-invoice``, ``client``): a PKCS#12, or a PEM certificate and
+    key (no chain), exactly one of them."""
+    if p12 is not None and cert is None and key is None:
+        return load_pkcs12(read_input(p12), password)
+    if p12 is None and cert is not None and key is not None:
+        return (*load_pem_cert_and_key(read_input(cert), read_input(key), password), ())
+    raise InvalidInput("cli.sign_one_identity")
 
 
 EXIT_CODES: dict[type[FacturahubError], int] = {

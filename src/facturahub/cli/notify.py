@@ -99,7 +99,7 @@ def worker(obj: CLIContext, threads: int | None) -> None:
     def action() -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = obj.settings()
-        with obj.unit_of_work() as session:  # a database never migrated is one line, here
+        with obj.database().reading() as session:  # a database never migrated is one line, here
             session.execute(select(Notification.id).limit(1))
         backend = "redis" if settings.redis_url else "sqlite"
         click.echo(f"facturahub worker ({backend} queue {settings.jobs_queue!r})", err=True)

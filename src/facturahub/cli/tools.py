@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from facturahub.cli.context import CLIContext, read_input, run_command, write_output
+from facturahub.cli.context import CLIContext, read_input, run_command, signing_identity, write_output
 from facturahub.errors import InvalidInput, SecurityError
-from facturahub.signatures.xades_keys import load_pem_cert_and_key, load_pkcs12
 from facturahub.signatures.xades_sign import sign_invoice as sign
 
 pass_obj = click.make_pass_decorator(CLIContext)
@@ -42,14 +41,7 @@ def sign_invoice(
     """Sign INVOICE (Facturae XML) with XAdES-EPES and the Facturae signature policy."""
 
     def action() -> None:
-        if (p12 is None) == (cert is None and key is None) or (p12 is None and (cert is None or key is None)):
-            raise InvalidInput("cli.sign_one_identity")
-        if p12 is not None:
-            certificate, private_key, chain = load_pkcs12(read_input(p12), password)
-        else:
-            assert cert is not None and key is not None
-            certificate, private_key = load_pem_cert_and_key(read_input(cert), read_input(key), password)
-            chain = ()
+        certificate, private_key, chain = signing_identity(p12, cert, key, password)
         try:
             signed = sign(read_input(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
         except SecurityError as exc:  # the hardened parser refused the file (a DOCTYPE, not XML)
