@@ -52,10 +52,24 @@ def translate(key: str, language: str | None = None, /, **params: object) -> str
     """Render ``key`` in ``language``; unknown keys render as the key and its parameters."""
     texts = _CATALOG.get(key)
     if texts is None:
-        detail = ", ".join(f"{name}={value}" for name, value in sorted(params.items()))
+        detail = ", ".join(f"{name}={_shortened(value, 'en')}" for name, value in sorted(params.items()))
         return f"{key} ({detail})" if detail else key
-    template = texts.get(normalise_language(language)) or texts[DEFAULT_LANGUAGE]
+    chosen = normalise_language(language)
+    template = texts.get(chosen) or texts[DEFAULT_LANGUAGE]
     try:
-        return template.format(**params)
+        return template.format(**{name: _shortened(value, chosen) for name, value in params.items()})
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# A message repeats what it refuses; a value longer than this (a 10,000-character "NIF", a pasted
+# file) is shown by its beginning and its length, so that the reason stays one readable line.
+_LONGEST_PARAMETER = 1000
+_SHOWN_OF_LONG_PARAMETER = 300
+_CHARACTERS = {"es": "caracteres", "en": "characters"}
+
+
+def _shortened(value: object, language: str) -> object:
+    if not isinstance(value, str) or len(value) <= _LONGEST_PARAMETER:
+        return value
+    return f"{value[:_SHOWN_OF_LONG_PARAMETER]}… ({len(value)} {_CHARACTERS[language]})"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.functional.conftest import CLI
-from tests.functional.test_registry_cli import ACME, _register_integrator
+from tests.functional.test_registry_cli import ACME, ADMIN, _register_integrator
 
 from facturahub.signatures.certgen import issue
 from facturahub.store.database import Database
@@ -80,6 +80,20 @@ def test_notification_settings_change_only_what_is_given(hub_cli: CLI) -> None:
         exit_code=3,
         key="cli.email_and_no_email",
     )
+    # the same mailbox twice (in any case) would get every notice twice and is no fallback
+    twice = ("--email", "n1@acme.example", "--email", "N1@Acme.Example")
+    line = hub_cli.error(
+        "integrator", "notifications", ACME, *twice, exit_code=3, key="registry.notification_email_repeated"
+    )
+    assert "N1@Acme.Example" in line
+    assert hub_cli.json("integrator", "show", ACME)["notification_emails"] == []  # unchanged
+
+
+def test_an_empty_language_is_refused_not_taken_for_spanish(hub_cli: CLI) -> None:
+    _register_integrator(hub_cli)
+    assert hub_cli.json("user", "update", ADMIN, "--language", "en")["language"] == "en"
+    hub_cli.error("user", "update", ADMIN, "--language", "", exit_code=3, key="registry.language_invalid")
+    assert hub_cli.json("user", "show", ADMIN)["language"] == "en"
 
 
 def test_a_notice_expiry_without_offset_is_the_hubs_local_time(hub_cli: CLI) -> None:
@@ -114,3 +128,24 @@ def test_sign_invoice_refuses_a_doctype_as_invalid_input(
     hostile = write_file("x.xml", b'<!DOCTYPE r [<!ENTITY e "x">]><Facturae>&e;</Facturae>')
     result = hub_cli("sign-invoice", str(hostile), "--cert", str(cert), "--key", str(key), expect=3)
     assert result.stderr.startswith("error: ") and "[xml." in result.stderr
+
+
+def test_a_refused_value_of_any_length_is_one_readable_line(hub_cli: CLI) -> None:
+    """The reason repeats what it refuses by its beginning and its length, not 10,000 characters."""
+    line = hub_cli.error(
+        "user",
+        "create",
+        "--nif",
+        "1" * 10_000,
+        "--name",
+        "X",
+        "--email",
+        "x@example.org",
+        exit_code=3,
+        key="nif.invalid_shape",
+    )
+    assert "1" * 300 + "… (10000 caracteres)" in line and len(line) < 600
+    line = hub_cli.error("--lang", "en", "user", "show", "9" * 1001, exit_code=3, key="nif.invalid_shape")
+    assert "9" * 300 + "… (1001 characters)" in line and "9" * 301 not in line
+    short = "2" * 1000  # up to the limit a value is shown whole
+    assert short in hub_cli.error("user", "show", short, exit_code=3, key="nif.invalid_shape")

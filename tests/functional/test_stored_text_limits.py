@@ -35,6 +35,10 @@ def test_directory_names_that_do_not_fit_are_refused_by_line_and_column(
     message = refused("nul.csv", _row(office_name="Ofi\x00cina"), "directory.name_control_character")
     assert "oc_nombre" in message and "U+0000" in message
     refused("tab.csv", _row(office_name="Ofi\tcina"), "directory.name_control_character")
+    message = refused(
+        "bidi.csv", _row(office_name="Oficina \u2067anulada\u2069"), "directory.name_control_character"
+    )
+    assert "U+2067" in message
     assert hub_cli.json("dir3", "units", "--all") == []  # nothing of a refused file was kept
 
     fits = write_file("fits.csv", (HEADER + _row(administration_name="n" * 250)).encode())
@@ -112,48 +116,29 @@ def test_registry_text_with_control_characters_is_refused_naming_the_field(
         key="registry.field_control_character",
     )
     assert "alias" in message and "U+0000" in message
-    hub_cli.error(
-        "platform",
-        "create",
-        ACME,
-        "--name",
-        "erp\x1b[2J",
-        "--sending",
-        exit_code=3,
-        key="registry.field_control_character",
-    )
-    hub_cli.error(
-        "integrator",
-        "update",
-        ACME,
-        "--legal-name",
-        "Acme\nS.L.",
-        exit_code=3,
-        key="registry.field_control_character",
-    )
+    refused_texts = [
+        (("platform", "create", ACME, "--sending", "--name"), "erp\x1b[2J", "U+001B"),
+        (("integrator", "update", ACME, "--legal-name"), "Acme\nS.L.", "U+000A"),
+        # text that reorders what is displayed around it (Trojan Source) or breaks the line
+        (("platform", "create", ACME, "--sending", "--name"), "erp \u202efdp.exe", "U+202E"),
+        (("integrator", "update", ACME, "--legal-name"), "Acme\u2028S.L.", "U+2028"),
+        # a notice's body is several lines; its title one
+        (("notice", "publish", "--title", "Corte", "--body"), "pague a \u202eSE00", "U+202E"),
+        (("notice", "publish", "--body", "x", "--title"), "Cor\rte", "U+000D"),
+        (("notice", "publish", "--title", "Corte", "--body"), "nul\x00", "U+0000"),
+    ]
+    for command, text, character in refused_texts:
+        message = hub_cli.error(*command, text, exit_code=3, key="registry.field_control_character")
+        assert character in message
     assert hub_cli.json("certificate", "list", ACME) == []
     assert hub_cli.json("platform", "list", ACME) == []
+    # right-to-left letters themselves are text
+    arabic = hub_cli.json("platform", "create", ACME, "--name", "منصة الفواتير", "--sending")
+    assert arabic["name"] == "منصة الفواتير"
 
-    # a notice's body is several lines; its title one
-    published = hub_cli.json("notice", "publish", "--title", "Corte", "--body", "Línea 1\nLínea 2\tfin")
-    assert published["body"] == "Línea 1\nLínea 2\tfin"
-    hub_cli.error(
-        "notice",
-        "publish",
-        "--title",
-        "Cor\rte",
-        "--body",
-        "x",
-        exit_code=3,
-        key="registry.field_control_character",
+    # a notice's body may hold line breaks and tabs
+    published = hub_cli.json(
+        "notice", "publish", "--title", "Corte", "--body", "Línea 1\nLínea 2\tfin\u2028Línea 3"
     )
-    hub_cli.error(
-        "notice",
-        "publish",
-        "--title",
-        "Corte",
-        "--body",
-        "nul\x00",
-        exit_code=3,
-        key="registry.field_control_character",
-    )
+    assert published["body"] == "Línea 1\nLínea 2\tfin\u2028Línea 3"
+    assert [n["title"] for n in hub_cli.json("notice", "list")] == ["Corte"]  # none of the refused

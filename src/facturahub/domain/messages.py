@@ -41,6 +41,10 @@ register_messages(
             "es": "Idioma no admitido: «{value}» (es, en, ca, pt, gl, eu)",
             "en": "Unsupported language: '{value}' (es, en, ca, pt, gl, eu)",
         },
+        "registry.notification_email_repeated": {
+            "es": "La dirección de notificación «{value}» está repetida",
+            "en": "The notification address '{value}' is given twice",
+        },
         "registry.too_many_notification_emails": {
             "es": "Se admiten como máximo {limit} correos de notificación",
             "en": "At most {limit} notification e-mail addresses are allowed",

@@ -54,7 +54,7 @@ def require_text(field: str, value: str | None, *, max_length: int, multiline: b
         raise InvalidInput("registry.field_required", field=field)
     if len(text) > max_length:
         raise InvalidInput("registry.field_too_long", field=field, limit=max_length, length=len(text))
-    control = first_control_character(text, allowed="\n\r\t" if multiline else "")
+    control = first_control_character(text, allowed=MULTILINE_CONTROLS if multiline else "")
     if control is not None:
         raise InvalidInput("registry.field_control_character", field=field, character=control)
     return text
@@ -65,11 +65,21 @@ def optional_text(field: str, value: str | None, *, max_length: int) -> str | No
     return require_text(field, text, max_length=max_length) if text else None
 
 
+# Characters that reorder the text displayed around them (bidirectional embeddings, overrides and
+# isolates): "\u202eNIF" shows reversed, the Trojan Source trick. Plain right-to-left text needs
+# none of them, and line and paragraph separators break one-line displays like a line feed.
+_DISPLAY_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SEPARATOR_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+MULTILINE_CONTROLS = "\n\r\t\u2028\u2029"
+
+
 def first_control_character(text: str, *, allowed: str = "") -> str | None:
-    """The first control character of ``text`` not in ``allowed``, written ``U+0000``; None if
-    there is none."""
+    """The first control character of ``text`` not in ``allowed`` (C0 and C1 controls, line and
+    paragraph separators, bidirectional formatting), written ``U+0000``; None if there is none."""
     for char in text:
-        if char not in allowed and unicodedata.category(char) == "Cc":
+        if char in allowed:
+            continue
+        if char in _DISPLAY_CONTROLS or unicodedata.category(char) in _SEPARATOR_CATEGORIES:
             return f"U+{ord(char):04X}"
     return None
 
@@ -100,7 +110,7 @@ def normalise_phone(value: str | None) -> str | None:
 
 
 def normalise_language(value: str | None) -> str:
-    text = (value or "es").strip().lower()
+    text = ("es" if value is None else value).strip().lower()  # "" is a mistake, not Spanish
     if text not in ("es", "en", "ca", "pt", "gl", "eu"):
         raise InvalidInput("registry.language_invalid", value=value)
     return text
@@ -111,6 +121,9 @@ def notification_emails(values: list[str]) -> tuple[str | None, str | None]:
     if len(cleaned) > MAX_NOTIFICATION_EMAILS:
         raise InvalidInput("registry.too_many_notification_emails", limit=MAX_NOTIFICATION_EMAILS)
     emails = [normalise_email(v, "notification_email") for v in cleaned]
+    if len(emails) == 2 and emails[0].casefold() == emails[1].casefold():
+        # every notice would go twice to one mailbox, and the second address is not a fallback
+        raise InvalidInput("registry.notification_email_repeated", value=emails[1])
     return (emails[0] if emails else None, emails[1] if len(emails) > 1 else None)
 
 
