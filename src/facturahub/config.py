@@ -272,6 +272,24 @@ class Settings(BaseModel):
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
     )
 
+    @field_validator(
+        "data_dir",
+        "blob_dir",
+        "hub_cert_file",
+        "hub_key_file",
+        "hub_p12_file",
+        "facturae_schema_dir",
+        "trust_store",
+        mode="before",
+    )
+    @classmethod
+    def _path(cls, value: object) -> object:
+        # Path("") is the current directory: an unset shell variable must not put the hub's data,
+        # or look for its keys, wherever it happens to be started.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("an empty path; leave the setting out to use its default")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

@@ -225,3 +225,44 @@ def test_arguments_that_are_not_utf8_or_not_ascii_numbers(tmp_path: Path) -> Non
         [FACTURAHUB, "--lang", "xx", "notice", "list"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "unsupported language 'xx'" in done.stderr, done.stderr
+
+
+def test_empty_paths_are_refused_not_the_current_directory(tmp_path: Path) -> None:
+    """An unset shell variable gives an empty path, which ``Path("")`` reads as the current
+    directory: the hub must not put its database, blobs or sandbox keys wherever it was started."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    for setting in ("data_dir", "blob_dir", "trust_store", "hub_p12_file"):
+        env = _env(tmp_path, **{setting: ""})
+        done = subprocess.run(
+            [FACTURAHUB, "db", "upgrade"], env=env, cwd=work, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 7 and done.stderr.strip().endswith("[config.invalid]"), done.stderr
+        assert f"{setting}: an empty path; leave the setting out to use its default" in done.stderr
+    env = _env(tmp_path)
+    for args in (["sandbox", "init", "--out", ""], ["dir3", "import", " "], ["sign-invoice", ""]):
+        done = subprocess.run(
+            [FACTURAHUB, *args], env=env, cwd=work, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2 and "an empty path names no file" in done.stderr, done.stderr
+    assert list(work.iterdir()) == []  # nothing was written where the command was started
+
+
+def test_serve_on_an_address_it_cannot_listen_on_is_one_line(tmp_path: Path) -> None:
+    """A busy port, an address the machine does not have, a host name nobody knows: one line naming
+    host and port, before any worker starts, not the server's log and a traceback."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = _fails(_env(tmp_path), "serve", "--port", str(port), exit_code=7, key="cli.address_unusable")
+        assert line.startswith(f"error: Cannot listen on 127.0.0.1:{port}: ") and "in use" in line
+    line = _fails(
+        _env(tmp_path, host="no-such-host.invalid"),
+        "serve",
+        "--workers",
+        "2",
+        exit_code=7,
+        key="cli.address_unusable",
+    )
+    assert "no-such-host.invalid:8080" in line

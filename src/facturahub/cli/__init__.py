@@ -13,7 +13,16 @@ import click
 
 from facturahub.cli.blobs import blobs
 from facturahub.cli.client import client
-from facturahub.cli.context import PORT, WORKERS, CLIContext, file_error, run_command, usable_directory
+from facturahub.cli.context import (
+    PATH,
+    PORT,
+    WORKERS,
+    CLIContext,
+    check_listening_address,
+    file_error,
+    run_command,
+    usable_directory,
+)
 from facturahub.cli.directory import dir3
 from facturahub.cli.invoices import invoice
 from facturahub.cli.notify import background_worker, notify, worker
@@ -25,7 +34,7 @@ from facturahub.i18n import normalise_language, supported_language, translate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML settings file.")
+@click.option("--config", "config_file", type=PATH, help="TOML settings file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
     "--lang", default=None, callback=lambda _c, _p, v: _language(v), help="Language of messages (es, en)."
@@ -70,6 +79,7 @@ def serve(
 
     def action() -> None:
         settings = obj.settings(host=host, port=port, workers=workers)
+        check_listening_address(settings.host, settings.port)  # before the worker starts
         with background_worker(settings, enabled=with_worker):
             serve_http(settings)
 
@@ -142,7 +152,7 @@ def sandbox() -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=PATH,
     required=True,
     help="Directory for the generated certificates and keys.",
 )

@@ -19,6 +19,7 @@ import click
 from cryptography import x509
 
 from facturahub.cli.context import (
+    PATH,
     SECONDS,
     CLIContext,
     file_error,
@@ -55,7 +56,7 @@ _ENV = "FACTURAHUB_CLIENT_"
 def _path_option(name: str, help_text: str) -> Callable[[Any], Any]:
     return click.option(
         name,
-        type=click.Path(path_type=Path),
+        type=PATH,
         envvar=_ENV + name[2:].upper().replace("-", "_"),
         help=help_text,
     )
@@ -235,7 +236,7 @@ def client() -> None:
 
 
 @client.command("send")
-@click.argument("invoice", type=click.Path(path_type=Path))
+@click.argument("invoice", type=PATH)
 @click.option("--email", default=None, help="correo: where the service mails status changes.")
 @click.option(
     "--attachment",
@@ -391,7 +392,7 @@ def units_command(obj: CLIContext, /, administration: str | None, **options: Any
 
 @client.command("download-status")
 @click.option("--issuer", required=True, metavar="NIF", help="identificadorEmisor: the issuer's tax id.")
-@click.option("--out", type=click.Path(path_type=Path), help="Download every pending document into DIR.")
+@click.option("--out", type=PATH, help="Download every pending document into DIR.")
 @click.option("--mark", is_flag=True, help="Confirm each document once saved (needs --out).")
 @connection_options
 @pass_obj

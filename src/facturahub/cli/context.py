@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -44,6 +45,19 @@ class _Integer(click.IntRange):
 
 
 _ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class _Path(click.Path):
+    """A file or directory name; an empty one (an unset shell variable) would be the current
+    directory, where nobody meant to write."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no file.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+PATH = _Path(path_type=Path)
 # A row id as the database can hold it (32-bit on PostgreSQL): a larger one is a usage error, not
 # a database error.
 ROW_ID = _Integer(1, 2**31 - 1)
@@ -102,6 +116,21 @@ def usable_directory(path: Path) -> Path:
     except OSError as exc:
         raise file_error("cli.directory_unusable", path, exc) from None
     return path
+
+
+def check_listening_address(host: str, port: int) -> None:
+    """Bind ``host:port`` as the server will, and let go: a busy port or an address this machine
+    does not have is ``cli.address_unusable`` naming both, before any worker starts."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except OSError as exc:  # socket.gaierror included
+        detail = exc.strerror or str(exc)
+        raise ConfigurationError("cli.address_unusable", host=host, port=port, detail=detail) from None
 
 
 def file_error(key: str, path: Path | str, error: OSError) -> InvalidInput:
@@ -219,6 +248,10 @@ def run_command(obj: CLIContext, action: Callable[[], None]) -> None:
 
 register_messages(
     {
+        "cli.address_unusable": {
+            "es": "No se puede escuchar en {host}:{port}: {detail}",
+            "en": "Cannot listen on {host}:{port}: {detail}",
+        },
         "cli.file_unreadable": {
             "es": "No se puede leer {path}: {detail}",
             "en": "Cannot read {path}: {detail}",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from facturahub.cli import views
-from facturahub.cli.context import CLIContext, read_input, run_command
+from facturahub.cli.context import PATH, CLIContext, read_input, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.domain.directory import parse_directory_csv
 from facturahub.services import directory
@@ -22,7 +22,7 @@ def dir3() -> None:
 
 
 @dir3.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PATH)
 @click.option("--partial", is_flag=True, help="Only add and update; do not deactivate what the file lacks.")
 @pass_obj
 def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from facturahub.cli import views
-from facturahub.cli.context import LIST_LIMIT, ROW_ID, CLIContext, read_input, run_command
+from facturahub.cli.context import LIST_LIMIT, PATH, ROW_ID, CLIContext, read_input, run_command
 from facturahub.cli.output import emit, emit_table
 from facturahub.domain.registry import Capabilities, Role
 from facturahub.errors import InvalidInput
@@ -307,7 +307,7 @@ def certificate() -> None:
 
 
 @certificate.command("inspect")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PATH)
 @pass_obj
 def certificate_inspect(obj: CLIContext, file: Path) -> None:
     """Show what a .pem/.cer file holds, without registering it."""
@@ -316,7 +316,7 @@ def certificate_inspect(obj: CLIContext, file: Path) -> None:
 
 @certificate.command("register")
 @click.argument("integrator_nif")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PATH)
 @click.option("--alias", required=True)
 @pass_obj
 def certificate_register(obj: CLIContext, integrator_nif: str, file: Path, alias: str) -> None:
@@ -355,7 +355,7 @@ def certificate_list(obj: CLIContext, integrator_nif: str) -> None:
 
 
 @certificate.command("lookup")
-@click.option("--file", "file", type=click.Path(path_type=Path), help="Certificate file (PEM/DER).")
+@click.option("--file", "file", type=PATH, help="Certificate file (PEM/DER).")
 @click.option("--thumbprint", help="SHA-1 or SHA-256 thumbprint.")
 @click.option("--issuer", help="Issuer DN (with --serial).")
 @click.option("--serial", help="Serial number, decimal (with --issuer).")
@@ -389,7 +389,7 @@ def certificate_lookup(
 
 
 @certificate.command("block")
-@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.argument("file", required=False, type=PATH)
 @click.option("--thumbprint", help="SHA-256 (any certificate) or SHA-1 (a registered one), instead of FILE.")
 @click.option("--reason", required=True, help="Why: shown to whoever the certificate signs for.")
 @pass_obj

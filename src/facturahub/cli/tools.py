@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from facturahub.cli.context import CLIContext, read_input, run_command, signing_identity, write_output
+from facturahub.cli.context import PATH, CLIContext, read_input, run_command, signing_identity, write_output
 from facturahub.errors import InvalidInput, SecurityError
 from facturahub.signatures.xades_sign import sign_invoice as sign
 
@@ -15,18 +15,18 @@ pass_obj = click.make_pass_decorator(CLIContext)
 
 
 @click.command("sign-invoice")
-@click.argument("invoice", type=click.Path(path_type=Path))
-@click.option("--p12", type=click.Path(path_type=Path), help="PKCS#12 (.p12/.pfx) with certificate and key.")
+@click.argument("invoice", type=PATH)
+@click.option("--p12", type=PATH, help="PKCS#12 (.p12/.pfx) with certificate and key.")
 @click.option("--password", default=None, help="Password of the PKCS#12 or of the PEM key.")
-@click.option("--cert", type=click.Path(path_type=Path), help="PEM certificate (with --key).")
-@click.option("--key", type=click.Path(path_type=Path), help="PEM private key (with --cert).")
+@click.option("--cert", type=PATH, help="PEM certificate (with --key).")
+@click.option("--key", type=PATH, help="PEM private key (with --cert).")
 @click.option(
     "--algorithm",
     type=click.Choice(["rsa-sha256", "rsa-sha512", "rsa-sha1"]),
     default="rsa-sha256",
     show_default=True,
 )
-@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of standard output.")
+@click.option("--out", type=PATH, help="Write here instead of standard output.")
 @pass_obj
 def sign_invoice(
     obj: CLIContext,
