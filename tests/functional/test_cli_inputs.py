@@ -60,6 +60,50 @@ def test_directory_files_that_would_lose_data_are_refused_or_merged(
     assert "/dev/zero" in line
 
 
+def test_directory_files_that_contradict_themselves_are_refused_naming_both_lines(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    """ "Last row wins" would keep whichever of two contradicting rows came last; a repeated column
+    would let one of its values vanish. None of these files changes the directory."""
+
+    def refused(content: str, key: str) -> str:
+        return hub_cli.error(
+            "dir3", "import", str(write_file("f.csv", content.encode())), exit_code=3, key=key
+        )
+
+    row = "E00003901,Ministerio A,GE0000001,Oficina A,E00120901,Gestor A,GE0000002,Tramitadora A\n"
+    renamed = row.replace("Oficina A", "Oficina B")
+    line = refused(FULL + "\n" + renamed, "directory.name_conflict")
+    assert line.startswith(
+        "error: Línea 4: GE0000001 se llama «Oficina B», pero en la línea 2 «Oficina A»"
+    ), line
+    line = refused(FULL + row.replace("Ministerio A", "Ministerio B"), "directory.name_conflict")
+    assert "E00003901" in line and "línea 2" in line
+    flagged = HEADER.replace("\n", ",activa\n") + row.replace("\n", ",1\n") + row.replace("\n", ",0\n")
+    line = refused(flagged, "directory.relation_conflict")
+    assert line.startswith(
+        "error: Línea 3: la relación GE0000001/E00120901/GE0000002 ya está en la línea 2"
+    ), line
+    line = refused(HEADER.replace("og_codigo", "oc_codigo") + row, "directory.column_repeated")
+    assert "oc_codigo" in line
+    line = refused("oc,og,ut,office_code\nA1,B1,C1,D1\n", "directory.column_repeated")
+    assert "office_code" in line
+    unclosed = FULL + 'E00003901,"Ministerio A,GE0000003,Oficina C,E00120901,Gestor A,GE0000002,T\n' + row
+    line = refused(unclosed, "directory.line_break_in_field")
+    assert line.startswith("error: Línea 3:") and "comillas" in line
+    line = refused(
+        HEADER + row.replace("GE0000002", "\u017fE0000002"), "directory.code_invalid"
+    )  # ſ upper-cases to S
+    assert "\u017fE0000002" in line
+    assert hub_cli.json("dir3", "units", "--all") == []
+
+    # a row may repeat an earlier one, or name what it left unnamed
+    unnamed_first = HEADER + "E00003901,,GE0000001,,E00120901,,GE0000002,\n" + row + row
+    report = hub_cli.json("dir3", "import", str(write_file("ok.csv", unnamed_first.encode())))
+    assert report["units_added"] == 3
+    assert hub_cli.json("dir3", "unit", "GE0000001")["name"] == "Oficina A"
+
+
 def test_notification_settings_change_only_what_is_given(hub_cli: CLI) -> None:
     _register_integrator(hub_cli)
     both = ("--email", "n1@acme.example", "--email", "n2@acme.example")

@@ -8,6 +8,8 @@ English headers are accepted too (``administration_code``, ``office_code``,
 ``managing_body_code``, ``processing_unit_code``, ``*_name``, ``active``); the delimiter may be
 ``,`` or ``;``; ``activa`` is optional (``1/0``, ``si/no``, ``true/false``; default active). A unit's
 roles (accounting office, managing body, processing unit) are those it plays in the relations.
+Rows may repeat each other; a file that contradicts itself (two names for a code in one column,
+a relation both active and inactive, a repeated column) is refused naming the lines.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from dataclasses import dataclass, field
 from facturahub.domain.registry import first_control_character
 from facturahub.errors import InvalidInput
 
-UNIT_CODE = re.compile(r"^[A-Z0-9]{1,16}$")
+UNIT_CODE = re.compile(r"[A-Z0-9]{1,16}")
+_UNIT_CODE_ANY_CASE = re.compile(r"[A-Za-z0-9]{1,16}")  # checked before upper-casing: "ſ" is "S"
 NAME_MAX = 250  # dir3_administrations.name, dir3_units.name
 
 _ALIASES = {
@@ -69,6 +72,11 @@ class DirectorySnapshot:
     administrations: dict[str, str] = field(default_factory=dict)  # code → name ("" if unnamed)
     units: dict[str, UnitRecord] = field(default_factory=dict)
     relations: dict[tuple[str, str, str], RelationRecord] = field(default_factory=dict)
+    # the first line giving each (column, code) a name, and each relation, to name both lines of
+    # a contradiction. A code may have another name in another column (FACe's staging unit is
+    # named by role), not two in one.
+    first_names: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    relation_lines: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def add_relation(
         self,
@@ -78,10 +86,16 @@ class DirectorySnapshot:
         *,
         administration: tuple[str, str] | None = None,
         active: bool = True,
+        line: int = 0,
     ) -> None:
+        """Add one row. A row may repeat what an earlier one said, or name what it left unnamed;
+        a row that contradicts it (another name, another ``active``) is refused naming both lines:
+        which of the two is right only whoever exported the file knows."""
         administration_code = administration[0] if administration else None
-        if administration and not self.administrations.get(administration[0]):
-            self.administrations[administration[0]] = administration[1]
+        if administration:
+            self._agree("administration", administration, line)
+            if not self.administrations.get(administration[0]):
+                self.administrations[administration[0]] = administration[1]
         for (code, name), role in (
             (office, "is_accounting_office"),
             (managing_body, "is_managing_body"),
@@ -94,18 +108,41 @@ class DirectorySnapshot:
                 )
             elif name and not unit.named:
                 unit.name, unit.named = name, True
+            self._agree(role, (code, name), line)
             if administration_code and not unit.administration_code:
                 unit.administration_code = administration_code
             setattr(unit, role, True)
         key = (office[0], managing_body[0], processing_unit[0])
+        earlier = self.relations.get(key)
+        first_line = self.relation_lines.setdefault(key, line)
+        if earlier is not None and earlier.active != active:
+            raise InvalidInput(
+                "directory.relation_conflict", line=line, first_line=first_line, relation="/".join(key)
+            )
         self.relations[key] = RelationRecord(*key, active=active)
+
+    def _agree(self, column: str, named: tuple[str, str], line: int) -> None:
+        """The name ``named`` gives a code in ``column`` against the one an earlier line gave it."""
+        code, name = named
+        if not name:
+            return
+        first_line, previous = self.first_names.setdefault((column, code), (line, name))
+        if previous != name:
+            raise InvalidInput(
+                "directory.name_conflict",
+                line=line,
+                code=code,
+                name=name,
+                first_line=first_line,
+                previous=previous,
+            )
 
 
 def normalise_unit_code(value: str, *, field_name: str = "code", line: int | None = None) -> str:
-    code = (value or "").strip().upper()
-    if not UNIT_CODE.match(code):
+    code = (value or "").strip()
+    if not _UNIT_CODE_ANY_CASE.fullmatch(code):
         raise InvalidInput("directory.code_invalid", field=field_name, value=value, line=line or "-")
-    return code
+    return code.upper()
 
 
 def parse_directory_csv(data: bytes) -> DirectorySnapshot:
@@ -126,13 +163,16 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
+    line = 0
     for row in reader:
-        line = reader.line_num
+        first_line, line = line + 1, reader.line_num  # a quoted field may span lines
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = _canonical_header(row)
             continue
+        if any("\n" in cell or "\r" in cell for cell in row):
+            raise InvalidInput("directory.line_break_in_field", line=first_line)
         if len(row) != len(header):
             raise InvalidInput("directory.column_count", line=line, expected=len(header), found=len(row))
         yield line, {name: value.strip() for name, value in zip(header, row, strict=True)}
@@ -145,7 +185,10 @@ def _canonical_header(row: list[str]) -> list[str]:
     header = []
     for cell in row:
         key = cell.strip().lower().replace(" ", "_").replace("-", "_")
-        header.append(lookup.get(key, key))
+        name = lookup.get(key, key)
+        if name in _ALIASES and name in header:
+            raise InvalidInput("directory.column_repeated", column=cell.strip())
+        header.append(name)
     missing = [name for name in _REQUIRED if name not in header]
     if missing:
         raise InvalidInput("directory.missing_columns", columns=", ".join(_ALIASES[m][0] for m in missing))
@@ -168,7 +211,12 @@ def parse_directory_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Director
             code = normalise_unit_code(row[f"{prefix}_code"], field_name=f"{prefix}_code", line=line)
             parts.append((code, _name(row, f"{prefix}_name", line)))
         snapshot.add_relation(
-            parts[0], parts[1], parts[2], administration=administration, active=_flag(row.get("active"), line)
+            parts[0],
+            parts[1],
+            parts[2],
+            administration=administration,
+            active=_flag(row.get("active"), line),
+            line=line,
         )
     if not snapshot.relations:
         raise InvalidInput("directory.no_rows")

@@ -102,6 +102,22 @@ register_messages(
             "es": "Línea {line}: se esperaban {expected} columnas y hay {found}",
             "en": "Line {line}: expected {expected} columns, found {found}",
         },
+        "directory.column_repeated": {
+            "es": "La columna «{column}» está repetida en la cabecera (con este nombre u otro equivalente)",
+            "en": "The column '{column}' is repeated in the header (under this or an equivalent name)",
+        },
+        "directory.line_break_in_field": {
+            "es": "Línea {line}: un campo entre comillas sigue en la línea siguiente (¿unas comillas sin cerrar?)",
+            "en": "Line {line}: a quoted field runs on into the next line (an unclosed quote?)",
+        },
+        "directory.name_conflict": {
+            "es": "Línea {line}: {code} se llama «{name}», pero en la línea {first_line} «{previous}»",
+            "en": "Line {line}: {code} is named '{name}', but '{previous}' on line {first_line}",
+        },
+        "directory.relation_conflict": {
+            "es": "Línea {line}: la relación {relation} ya está en la línea {first_line} con otro valor de «activa»",
+            "en": "Line {line}: the relation {relation} is already on line {first_line} with another 'active' value",
+        },
         "directory.empty": {
             "es": "El fichero del directorio está vacío",
             "en": "The directory file is empty",
