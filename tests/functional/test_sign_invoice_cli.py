@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
 
+from lxml import etree
+
 from facturahub.signatures.certgen import issue
 from facturahub.signatures.xades import verify_invoice_signature
 
+DS = "http://www.w3.org/2000/09/xmldsig#"
 FACTURAHUB = str(Path(sys.executable).parent / "facturahub")
 
 
@@ -88,3 +92,55 @@ def test_an_output_that_cannot_be_written_is_one_line_and_leaves_nothing(
         assert lines[0].startswith(f"error: Cannot write {out}: {reason}"), lines[0]
         assert lines[0].endswith("[cli.file_unwritable]")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pem_chain_signs_with_the_certificate_of_the_key(shared_data: Path, tmp_path: Path) -> None:
+    """A "fullchain.pem" lists CA and leaf in either order: the signer is the certificate the key
+    belongs to, the others go into KeyInfo after it; a key that belongs to none is named so."""
+    invoice = str(shared_data / "facturae" / "samples" / "fawno-unsigned-factura_ejemplo.xml")
+    authority = issue("autoridad", is_ca=True)
+    leaf = issue("firmante", issuer=authority, tax_id="B00000018")
+    (tmp_path / "chain.pem").write_bytes(authority.certificate_pem + leaf.certificate_pem)  # CA first
+    (tmp_path / "k.pem").write_bytes(leaf.private_key_pem)
+    result = _run(
+        "sign-invoice", invoice, "--cert", str(tmp_path / "chain.pem"), "--key", str(tmp_path / "k.pem")
+    )
+    assert result.returncode == 0, result.stderr
+    assert verify_invoice_signature(result.stdout).certificate_der == leaf.certificate_der
+    tree = etree.fromstring(result.stdout)
+    carried = [base64.b64decode("".join(e.text.split())) for e in tree.iter(f"{{{DS}}}X509Certificate")]
+    assert carried == [leaf.certificate_der, authority.certificate_der]
+
+    (tmp_path / "other.pem").write_bytes(issue("otro").private_key_pem)
+    result = _run(
+        "--lang",
+        "en",
+        "sign-invoice",
+        invoice,
+        "--cert",
+        str(tmp_path / "chain.pem"),
+        "--key",
+        str(tmp_path / "other.pem"),
+    )
+    assert result.returncode == 3 and result.stdout == b"", result.stderr
+    assert result.stderr.decode().strip() == (
+        "error: The private key belongs to none of the 2 certificates of the PEM file "
+        "[signing_key.no_certificate_for_key]"
+    )
+
+
+def test_only_a_facturae_invoice_is_signed(tmp_path: Path) -> None:
+    """A signature on something the hub would refuse as "not Facturae" helps nobody: say so now."""
+    identity = issue("firmante", tax_id="B00000018")
+    (tmp_path / "c.pem").write_bytes(identity.certificate_pem)
+    (tmp_path / "k.pem").write_bytes(identity.private_key_pem)
+    pem = ("--cert", str(tmp_path / "c.pem"), "--key", str(tmp_path / "k.pem"))
+    for content, key, says in (
+        (b"<pedido><linea/></pedido>", "facturae.not_facturae", "the root element is 'pedido' (line 1)"),
+        (b'<fe:Facturae xmlns:fe="urn:otra"/>', "facturae.version_unknown", "urn:otra"),
+    ):
+        (tmp_path / "in.xml").write_bytes(content)
+        result = _run("--lang", "en", "sign-invoice", str(tmp_path / "in.xml"), *pem)
+        line = result.stderr.decode().strip()
+        assert result.returncode == 3 and result.stdout == b"", line
+        assert line.endswith(f"[{key}]") and says in line, line

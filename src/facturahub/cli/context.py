@@ -146,7 +146,7 @@ def signing_identity(
     if p12 is not None and cert is None and key is None:
         return load_pkcs12(read_input(p12), password)
     if p12 is None and cert is not None and key is not None:
-        return (*load_pem_cert_and_key(read_input(cert), read_input(key), password), ())
+        return load_pem_cert_and_key(read_input(cert), read_input(key), password)
     raise InvalidInput("cli.sign_one_identity")
 
 

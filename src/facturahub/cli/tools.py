@@ -9,7 +9,9 @@ import click
 
 from facturahub.cli.context import PATH, CLIContext, read_input, run_command, signing_identity, write_output
 from facturahub.errors import InvalidInput, SecurityError
+from facturahub.facturae.versions import detect_version
 from facturahub.signatures.xades_sign import sign_invoice as sign
+from facturahub.signatures.xml import parse_xml
 
 pass_obj = click.make_pass_decorator(CLIContext)
 
@@ -42,8 +44,11 @@ def sign_invoice(
 
     def action() -> None:
         certificate, private_key, chain = signing_identity(p12, cert, key, password)
+        document = read_input(invoice)
         try:
-            signed = sign(read_input(invoice), certificate, private_key, chain=chain, algorithm=algorithm)
+            # a Facturae of a version we take, or a signature the hub would refuse for its root
+            detect_version(parse_xml(document))
+            signed = sign(document, certificate, private_key, chain=chain, algorithm=algorithm)
         except SecurityError as exc:  # the hardened parser refused the file (a DOCTYPE, not XML)
             raise InvalidInput(exc.key, **exc.params) from None
         if out is not None:

@@ -39,10 +39,12 @@ def load_pkcs12(data: bytes, password: str | bytes | None) -> SigningMaterial:
 
 def load_pem_cert_and_key(
     cert_pem: bytes, key_pem: bytes, password: str | bytes | None = None
-) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    """A PEM certificate and the PEM (optionally encrypted) RSA private key that belongs to it."""
+) -> SigningMaterial:
+    """(certificate, RSA private key, the other certificates of the file) from PEM files. The
+    certificate file may hold a chain in any order (a "fullchain.pem"): the signing certificate is
+    the one the key belongs to, never simply the first."""
     try:
-        certificate = x509.load_pem_x509_certificate(cert_pem)
+        certificates = x509.load_pem_x509_certificates(cert_pem)
     except ValueError as exc:
         raise InvalidInput("signing_key.pem_certificate_unreadable", detail=str(exc)) from None
     secret = password.encode("utf-8") if isinstance(password, str) else password
@@ -50,15 +52,31 @@ def load_pem_cert_and_key(
         key = serialization.load_pem_private_key(key_pem, secret)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InvalidInput("signing_key.pem_key_unreadable", detail=str(exc)) from None
-    return certificate, check_key_pair(key, certificate)
+    if len(certificates) == 1:
+        return certificates[0], check_key_pair(key, certificates[0]), ()
+    public = _spki(_rsa(key).public_key())
+    owners = [c for c in certificates if _spki(c.public_key()) == public]
+    if not owners:
+        raise InvalidInput("signing_key.no_certificate_for_key", certificates=len(certificates))
+    certificate = owners[0]
+    return (
+        certificate,
+        check_key_pair(key, certificate),
+        tuple(c for c in certificates if c is not certificate),
+    )
 
 
 def check_key_pair(key: object, certificate: x509.Certificate) -> rsa.RSAPrivateKey:
     """``key`` as an RSA private key, provided it is the private half of ``certificate``'s key."""
+    rsa_key = _rsa(key)
+    if _spki(rsa_key.public_key()) != _spki(certificate.public_key()):
+        raise InvalidInput("signing_key.certificate_mismatch", subject=certificate.subject.rfc4514_string())
+    return rsa_key
+
+
+def _rsa(key: object) -> rsa.RSAPrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey):
         raise InvalidInput("signing_key.key_unsupported", key_type=_key_type(key))
-    if _spki(key.public_key()) != _spki(certificate.public_key()):
-        raise InvalidInput("signing_key.certificate_mismatch", subject=certificate.subject.rfc4514_string())
     return key
 
 

@@ -205,6 +205,10 @@ MESSAGES = {
         "es": "La clave privada es de tipo {key_type}; para firmar facturas se necesita una clave RSA",
         "en": "The private key is a {key_type} key; signing invoices needs an RSA key",
     },
+    "signing_key.no_certificate_for_key": {
+        "es": "La clave privada no corresponde a ninguno de los {certificates} certificados del fichero PEM",
+        "en": "The private key belongs to none of the {certificates} certificates of the PEM file",
+    },
     "signing_key.certificate_mismatch": {
         "es": "La clave privada no corresponde al certificado {subject}",
         "en": "The private key does not belong to certificate {subject}",

@@ -282,7 +282,8 @@ def test_pem_certificate_and_key_load_and_sign(shared_data: Path) -> None:
         serialization.BestAvailableEncryption(b"secret"),
     )
 
-    loaded_certificate, loaded_key = load_pem_cert_and_key(cert_pem, key_pem, "secret")
+    loaded_certificate, loaded_key, chain = load_pem_cert_and_key(cert_pem, key_pem, "secret")
+    assert chain == ()
 
     assert loaded_certificate == certificate
     signed = sign_invoice(_unsigned(shared_data), loaded_certificate, loaded_key, algorithm="rsa-sha512")
