@@ -312,6 +312,11 @@ class NotifyHub:
     def suppliers_client(self) -> Any:
         return zeep_client(self.suppliers_wsdl, self.supplier, self.hub_cert_pem)
 
+    def registry_client(self) -> Any:
+        """The sandbox registry on the RCF service (it receives the sandbox units' invoices)."""
+        registry = _pem_identity(self.sandbox["registry"])
+        return zeep_client(f"{self.base_url}/face/facturasrcf2?wsdl", registry, self.hub_cert_pem)
+
     def notifications_client(self) -> Any:
         return zeep_client(self.notifications_wsdl, self.supplier, self.hub_cert_pem)
 

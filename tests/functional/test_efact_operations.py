@@ -73,7 +73,7 @@ def test_every_invoice_operation_through_zeep(efact_hub: EfactHub, client: Any) 
     estados = client.service.consultarEstados()
     assert (estados.resultado.codigo, estados.resultado.descripcion) == ("0", "Correcto")
     assert [e.codigo for e in estados.estados.estado] == [
-        "1200", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400"
+        "1200", "1300", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400"
     ]  # fmt: skip
     assert estados.estados.estado[0].nombre == "Registrada"
 

@@ -124,6 +124,34 @@ def test_mail_and_push_for_registration_and_cancellation(
     assert not endpoint.rejected
 
 
+def test_pushes_carry_the_codes_of_the_suppliers_catalogue(
+    notify_hub: NotifyHub, endpoint: PushEndpoint
+) -> None:
+    """The registry's own steps after the download (1400, 2100) reach the supplier's endpoint as
+    1300 "Registrada en RCF", the code its catalogue has, with the registry's comment; the mail, for
+    a person, names the step."""
+    number = notify_hub.submit(notify_hub.suppliers_client(), correo="proveedor@example.com")
+    registry = notify_hub.registry_client()
+    office = "P00000010"
+    assert registry.service.confirmarDescargaFactura(office, number, "RCF-7").resultado.codigo == "0"
+    for code in ("1400", "2100"):
+        changed = registry.service.cambiarEstadoFactura(office, number, code, f"paso {code}")
+        assert changed.resultado.codigo == "0", changed.resultado.descripcion
+    pushes = wait_for(
+        lambda: (p := endpoint.for_registry_number(number)) and len(p) == 4 and p, what="4 pushes"
+    )
+    assert [(p.tramitacion, p.motivo_tramitacion) for p in pushes] == [
+        ("1200", None),
+        ("1300", None),
+        ("1300", "paso 1400"),
+        ("1300", "paso 2100"),
+    ]
+    mails = wait_for(
+        lambda: (m := notify_hub.smtp.for_registry_number(number)) and len(m) == 4 and m, what="mails"
+    )
+    assert "2100 Recibida en destino" in mails[3]["Subject"]
+
+
 def test_no_correo_no_mail(notify_hub: NotifyHub, endpoint: PushEndpoint) -> None:
     number = notify_hub.submit(notify_hub.suppliers_client(), correo="")
     wait_for(lambda: endpoint.for_registry_number(number), what="the push")

@@ -222,6 +222,31 @@ def test_reception_flow_from_submission_to_paid(rcf_hub: RcfHub) -> None:
     assert (unknown["codigo"], unknown["factura"]["numeroRegistro"]) == ("511", "9999")
 
 
+def test_suppliers_see_the_registrys_own_steps_as_registered_in_rcf(rcf_hub: RcfHub) -> None:
+    """1400, 2100 and 2300 are the registry's steps; the supplier's catalogue (FACe suppliers'
+    specification, appendix B) has none of them: it is shown 1300 "Registrada en RCF", with the
+    registry's latest comment, while the registry reads its own codes."""
+    number, _ = _new_invoice(rcf_hub)
+    client = rcf_hub.rcf()
+    supplier = rcf_hub.supplier_client()
+    catalogue = {e.codigo: e.descripcion for e in supplier.service.consultarEstados().estados.estado}
+    assert "1300" in catalogue and not {"1400", "2100", "2300"} & set(catalogue)
+    assert client.service.confirmarDescargaFactura(OFFICE, number, "RCF-9").resultado.codigo == "0"
+    for code in ("1400", "2100", "2300"):
+        changed = client.service.cambiarEstadoFactura(OFFICE, number, code, f"paso {code}")
+        assert changed.resultado.codigo == "0", changed.resultado.descripcion
+        seen = supplier.service.consultarFactura(number).factura.tramitacion
+        assert (seen.codigo, seen.descripcion, seen.motivo) == ("1300", catalogue["1300"], f"paso {code}")
+        [listed] = supplier.service.consultarListadoFacturas(
+            {"numeroRegistro": [number]}
+        ).facturas.consultarListadoFactura
+        assert listed.factura.tramitacion.codigo == "1300"
+        own = client.service.consultarFactura(number).factura.tramitacion
+        assert (own.codigo, own.motivo) == (code, f"paso {code}")
+    assert client.service.cambiarEstadoFactura(OFFICE, number, "2400", "").resultado.codigo == "0"
+    assert supplier.service.consultarFactura(number).factura.tramitacion.codigo == "2400"
+
+
 def test_download_only_while_registered_502(rcf_hub: RcfHub) -> None:
     number, _ = _new_invoice(rcf_hub)
     client = rcf_hub.rcf()

@@ -98,7 +98,15 @@ PAID = "2500"
 REJECTED = "2600"
 FINAL = frozenset({PAID, REJECTED, CANCELLED})
 _ORDER = ["1200", "1300", "1400", "2100", "2300", "2400", "2500"]
-SUPPLIER_CATALOGUE = ("1200", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400")
+# What suppliers are shown (FACe's suppliers' specification, appendix B; §5's public names): the
+# registry's own steps after the download (1400, 2100, 2300) are all "Registrada en RCF", 1300.
+SUPPLIER_CATALOGUE = ("1200", "1300", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400")
+_SUPPLIER_CODES = {"1400": "1300", "2100": "1300", "2300": "1300"}
+
+
+def supplier_code(code: str) -> str:
+    """``code`` as the supplier's services show it: one of :data:`SUPPLIER_CATALOGUE`."""
+    return _SUPPLIER_CODES.get(code, code)
 
 
 def status(code: str) -> Status:

@@ -110,7 +110,8 @@ def push_status(session: Session, notification: Notification) -> PushStatus:
 
 
 def _flow_status(event: InvoiceEvent | None, default_code: str) -> FlowStatus:
-    code = event.code if event is not None else default_code
+    """A flow's status as the supplier's own services show it (public codes)."""
+    code = lifecycle.supplier_code(event.code if event is not None else default_code)
     status = lifecycle.STATUSES.get(code)
     return FlowStatus(
         code=code,

@@ -199,7 +199,7 @@ def confirmar_descarga_factura(call: Call, operation: etree._Element) -> Outcome
 def consultar_factura(call: Call, operation: etree._Element) -> Outcome:
     invoice = reception.find_invoice(call.session, _scope(call), env.text(operation, "numeroRegistro"))
     reasons = invoices.latest_reasons(call.session, [invoice.id])
-    return Outcome([factura_status("factura", invoice.registry_number, invoice, reasons)])
+    return Outcome([factura_status("factura", invoice.registry_number, invoice, reasons, as_supplier=False)])
 
 
 def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome:
@@ -211,7 +211,7 @@ def consultar_listado_facturas(call: Call, operation: etree._Element) -> Outcome
         item = env.element(facturas, "consultarListadoFacturas")
         invoice = found if isinstance(found, Invoice) else None
         _item_result(item, found if isinstance(found, FacturahubError) else None, call)
-        item.append(factura_status("factura", number, invoice, reasons))
+        item.append(factura_status("factura", number, invoice, reasons, as_supplier=False))
     return Outcome([facturas])
 
 

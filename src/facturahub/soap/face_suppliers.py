@@ -11,7 +11,7 @@ from typing import Protocol
 from lxml import etree
 
 from facturahub.config import Settings
-from facturahub.domain.lifecycle import Flow
+from facturahub.domain.lifecycle import Flow, supplier_code
 from facturahub.domain.local_time import wire_time
 from facturahub.domain.registry import Capability
 from facturahub.errors import FacturahubError, InvalidInput
@@ -148,26 +148,30 @@ env.element(_ITEM, "codigo")
 env.element(_ITEM, "descripcion")
 
 
-def _fill_status(holder: etree._Element, code: str, reason: str | None) -> None:
+def _fill_status(holder: etree._Element, code: str, reason: str | None, as_supplier: bool) -> None:
     codigo, descripcion, motivo = holder
+    code = supplier_code(code) if as_supplier else code
     env.set_text(codigo, code)
     env.set_text(descripcion, invoices.status_texts(code)[1])
     env.set_text(motivo, reason)
 
 
-def factura_status(name: str, number: str, invoice: HasStatus | None, reasons: Reasons) -> etree._Element:
+def factura_status(
+    name: str, number: str, invoice: HasStatus | None, reasons: Reasons, *, as_supplier: bool = True
+) -> etree._Element:
     """``{numeroRegistro, tramitacion{codigo, descripcion, motivo}, anulacion{…}}``; the two flows
-    are empty elements for an invoice that cannot be shown."""
+    are empty elements for an invoice that cannot be shown. A supplier is shown the public codes
+    (:func:`supplier_code`), a registry its own."""
     factura = (
         _MISSING if invoice is None else _FOUND
     ).__copy__()  # a deep copy, minus copy.deepcopy's overhead
     factura.tag = name
     env.set_text(factura[0], number)
     if invoice is not None:
-        _fill_status(factura[1], invoice.status_code, reasons.get((invoice.id, Flow.PROCESSING.value)))
-        _fill_status(
-            factura[2], invoice.cancellation_code, reasons.get((invoice.id, Flow.CANCELLATION.value))
-        )
+        processing = reasons.get((invoice.id, Flow.PROCESSING.value))
+        cancellation = reasons.get((invoice.id, Flow.CANCELLATION.value))
+        _fill_status(factura[1], invoice.status_code, processing, as_supplier)
+        _fill_status(factura[2], invoice.cancellation_code, cancellation, as_supplier)
     return factura
 
 
