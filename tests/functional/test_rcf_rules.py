@@ -5,6 +5,7 @@ certificate refused, and status changes racing on one invoice serialised."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -148,6 +149,31 @@ def test_transitions_not_through_this_service_505_and_illegal_ones_407(rcf_hub: 
 
     seen = client.service.consultarFactura(number).factura.tramitacion.codigo
     assert seen == "2500"
+
+
+def test_an_invoice_not_yet_downloaded_can_only_be_rejected(rcf_hub: RcfHub) -> None:
+    """Only in 1200 can the registry download the invoice: a step past it before the download is
+    confirmed would leave the registry without the document (502 for ever). Rejecting it is
+    allowed; every other change says to confirm the download first."""
+    client = rcf_hub.rcf()
+    number = send(rcf_hub.supplier_client(), signed(invoice_variant()[0], rcf_hub.supplier))
+    for code in ("1400", "2400", "2500"):
+        refused = client.service.cambiarEstadoFactura(OFFICE, number, code, "")
+        assert refused.resultado.codigo == "407", refused.resultado.descripcion
+        assert f"La factura {number} no se ha descargado" in refused.resultado.descripcion
+        assert "confirmarDescargaFactura" in refused.resultado.descripcion
+    batch = client.service.cambiarEstadoListadoFacturas(
+        {"cambiarEstadoListadoFacturaRequest": [_item(OFFICE, number, "2500", "pagada")]}
+    )
+    assert [i.codigo for i in batch.facturas.cambiarEstadoListadoFacturas] == ["407"]
+    assert client.service.consultarFactura(number).factura.tramitacion.codigo == "1200"
+    assert base64.b64decode(client.service.descargarFactura(number).factura.factura)  # still downloadable
+
+    assert client.service.confirmarDescargaFactura(OFFICE, number, "").resultado.codigo == "0"
+    assert client.service.cambiarEstadoFactura(OFFICE, number, "2400", "").resultado.codigo == "0"
+    unread = send(rcf_hub.supplier_client(), signed(invoice_variant()[0], rcf_hub.supplier))
+    rejected = client.service.cambiarEstadoFactura(OFFICE, unread, "2600", "no es para esta unidad")
+    assert rejected.resultado.codigo == "0", rejected.resultado.descripcion
 
 
 def test_cancellation_answers_only_4300_or_4400_to_a_pending_request(rcf_hub: RcfHub) -> None:

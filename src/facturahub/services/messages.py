@@ -433,6 +433,10 @@ register_messages(
             "es": "El código RCF tiene {length} caracteres y el máximo es {limit}",
             "en": "The RCF code has {length} characters and the limit is {limit}",
         },
+        "reception.download_not_confirmed": {
+            "es": "La factura {registry_number} no se ha descargado: confirme antes la descarga (confirmarDescargaFactura, 1300) para pasarla a {code}; sin descargarla solo puede rechazarse (2600)",
+            "en": "Invoice {registry_number} has not been downloaded: confirm the download first (confirmarDescargaFactura, 1300) to move it to {code}; without downloading it, it can only be rejected (2600)",
+        },
         "reception.transition_not_here": {
             "es": "El estado {code} no se asigna con este método (1200 es el inicial, 1300 se asigna al confirmar la descarga, 3100 y 4xxx al gestionar la anulación)",
             "en": "Status {code} is not set through this method (1200 is the initial one, 1300 is set by confirming the download, 3100 and 4xxx by answering the cancellation)",

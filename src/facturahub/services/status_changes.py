@@ -70,7 +70,8 @@ def plan_status_change(
 ) -> tuple[Invoice, list[StatusChange]]:
     """cambiarEstadoFactura: a legal forward move of the processing flow (1400, 2100, 2300, 2400,
     2500, or 2600 before 2400); 1200, 1300, 3100 and the cancellation codes are reached only
-    through their own operations."""
+    through their own operations. An invoice whose download is not confirmed (1200) may only be
+    rejected: any other step would close the only state in which the registry can download it."""
     code = _status_code(request.code)
     if code in NOT_THROUGH_CHANGE or lifecycle.status(code).flow is not Flow.PROCESSING:
         raise Conflict("reception.transition_not_here", code=code)
@@ -78,6 +79,8 @@ def plan_status_change(
     invoice = _invoice(session, scope, request, locked)
     check_invoice_office(invoice, request.office)
     lifecycle.check_processing_transition(invoice.status_code, code)
+    if invoice.status_code == lifecycle.REGISTERED and code != lifecycle.REJECTED:
+        raise Conflict("reception.download_not_confirmed", registry_number=invoice.registry_number, code=code)
     return invoice, [StatusChange(invoice, Flow.PROCESSING, code, scope.actor, comment)]
 
 

@@ -34,6 +34,7 @@ RESULT_CODES: dict[str, str] = {
     "reception.rcf_code_required": "310",
     "reception.rcf_code_too_long": "900",
     "reception.transition_not_here": "505",
+    "reception.download_not_confirmed": "407",
     "reception.cancellation_answer": "505",
     "reception.no_cancellation_request": "505",
     "reception.batch_too_large": "309",
