@@ -39,9 +39,8 @@ def schema() -> etree.XMLSchema:
     return feedback_schema()
 
 
-def _submit(efact_hub: EfactHub, client: Any, replace: tuple[tuple[str, str], ...] = ()) -> tuple[str, str]:
-    xml, number = invoice_variant(replace=replace)
-    sent = client.service.enviarFactura(
+def _send(efact_hub: EfactHub, client: Any, xml: bytes) -> Any:
+    return client.service.enviarFactura(
         {
             "correo": "proveedor@example.com",
             "factura": {
@@ -52,6 +51,11 @@ def _submit(efact_hub: EfactHub, client: Any, replace: tuple[tuple[str, str], ..
             "anexos": {"anexo": []},
         }
     )
+
+
+def _submit(efact_hub: EfactHub, client: Any, replace: tuple[tuple[str, str], ...] = ()) -> tuple[str, str]:
+    xml, number = invoice_variant(replace=replace)
+    sent = _send(efact_hub, client, xml)
     assert sent.resultado.codigo == "0", sent.resultado.descripcion
     return sent.factura.numeroRegistro, number
 
@@ -281,6 +285,35 @@ def test_non_resident_issuers_download_their_status_documents(
     (doc_id,) = [d["DocId"] for d in _index(client, tax_id) if d["DocNumber"] == number]
     root = _feedback(client, schema, doc_id, "S", issuer=tax_id)
     assert root.findtext(".//InvoiceId") == number and root.findtext(".//Supplier/Cif") == tax_id
+
+
+def test_a_non_resident_with_a_spanish_nif_finds_its_documents_written_either_way(
+    efact_hub: EfactHub, client: Any, schema: etree.XMLSchema
+) -> None:
+    """A foreign company with a Spanish NIF writes it "ESN0032484H". Intake and the status downloads
+    read a tax id by one rule, so its documents are found under that form and under "N0032484H"
+    (intake kept the ES, the downloads dropped it: nothing was ever found)."""
+    seller = "<ResidenceTypeCode>U</ResidenceTypeCode>\n\t\t\t<TaxIdentificationNumber>ESN0032484H</TaxIdentificationNumber>"
+    _, number = _submit(efact_hub, client, ((SELLER_ID, seller),))
+    for written in ("ESN0032484H", "es-n0032484h", "N0032484H"):
+        answer = client.service.solicitudDescargasEstados(written)
+        assert (answer.resultado, answer.observaciones) == ("0", "OK"), answer.observaciones
+        name, root = unzip_one(answer.ficheroResultante)
+        assert name == "DocumentList-N0032484H.xml"
+        assert [d.findtext("DocNumber") for d in root] == [number]
+    (doc_id,) = [d["DocId"] for d in _index(client, "N0032484H")]
+    root = _feedback(client, schema, doc_id, "S", issuer="ESN0032484H")
+    assert root.findtext(".//InvoiceId") == number and root.findtext(".//Supplier/Cif") == "N0032484H"
+
+
+def test_a_non_resident_tax_id_no_status_download_could_name_is_refused_at_intake(
+    efact_hub: EfactHub, client: Any
+) -> None:
+    for tax_id in ("GB123,456", "FR(123)456"):
+        seller = f"<ResidenceTypeCode>E</ResidenceTypeCode>\n\t\t\t<TaxIdentificationNumber>{tax_id}</TaxIdentificationNumber>"
+        sent = _send(efact_hub, client, invoice_variant(replace=((SELLER_ID, seller),))[0])
+        assert sent.resultado.codigo == "447", sent.resultado.descripcion
+        assert f"«{tax_id}» debe tener de 2 a 32 letras, cifras o «&»" in sent.resultado.descripcion
 
 
 def test_a_wrong_spanish_check_letter_is_said_when_nothing_is_found(client: Any) -> None:

@@ -36,6 +36,22 @@ def clean(value: str) -> str:
     return text
 
 
+# An invoice issuer's tax id, once cleaned: letters and digits of any script and "&" (a Mexican
+# RFC may hold "Ñ" or "&"), as a status download names it and as its ZIP entry carries it.
+ISSUER_TAX_ID = re.compile(r"[\w&]{2,32}")
+
+
+def issuer_tax_id(value: str) -> str:
+    """An invoice issuer's tax id as intake stores it and the status downloads look it up (one
+    rule for both, or an issuer could never find its documents): upper case, without spaces,
+    dots, dashes or slashes, and without ``ES`` before a Spanish-shaped id, whether the issuer is
+    resident or not (``ESN0032484H`` is the NIF ``N0032484H`` of a foreign company)."""
+    text = re.sub(r"[\s.\-/]", "", value or "").upper()
+    if len(text) == 11 and text.startswith("ES") and classify(text[2:]) is not None:
+        return text[2:]
+    return text
+
+
 def classify(nif: str) -> TaxIdKind | None:
     """Return the kind a cleaned identifier has the shape of, or None."""
     if re.fullmatch(r"\d{8}[A-Z]", nif):

@@ -23,6 +23,7 @@ facturae.centres_count                 416   not exactly one 01/02/03 centre, or
 facturae.centre_without_code           417   a 01-04 administrative centre has no ``CentreCode``
 facturae.issuer_tax_id                 447   the issuer's tax id is not a Spanish NIF/NIE/CIF
 facturae.issuer_tax_id_check           447   the issuer's tax id has a wrong check character
+facturae.issuer_tax_id_characters      447   a non-resident issuer's tax id holds other than letters, digits, &
 facturae.invoice_number_missing        445   ``InvoiceNumber`` absent or empty
 facturae.line_description_missing      446   an invoice line has no ``ItemDescription``
 facturae.iban_required                 426   payment means 02/04 without the IBAN of the needed account
@@ -144,6 +145,16 @@ MESSAGES = {
             "control {found} y se esperaba {expected}"
         ),
         "en": "The issuer's tax id is wrong: '{tax_id}' has check character {found}, expected {expected}",
+    },
+    "facturae.issuer_tax_id_characters": {
+        "es": (
+            "El identificador fiscal del emisor es incorrecto: «{tax_id}» debe tener de 2 a 32 letras, "
+            "cifras o «&» (se omiten espacios, puntos, guiones y barras)"
+        ),
+        "en": (
+            "The issuer's tax id is wrong: '{tax_id}' must have 2 to 32 letters, digits or '&' "
+            "(spaces, dots, dashes and slashes are left out)"
+        ),
     },
     "facturae.invoice_number_missing": {
         "es": "El número de factura es obligatorio: {path} falta o está vacío",

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
+from facturahub.domain.tax_ids import issuer_tax_id
 from facturahub.errors import InvalidInput
 from facturahub.facturae.versions import FacturaeVersion
 
@@ -236,8 +237,5 @@ class FacturaeDocument:
 
 
 def normalised_tax_id(party: Party) -> str:
-    """The party's tax id upper-case, without spaces, dots or dashes; Spanish ids without ``ES``."""
-    text = "".join(char for char in party.tax_id.upper() if char not in " .-/")
-    if party.is_resident and text.startswith("ES") and len(text) == 11:
-        text = text[2:]
-    return text
+    """The party's tax id as stored and looked up (:func:`tax_ids.issuer_tax_id`)."""
+    return issuer_tax_id(party.tax_id)

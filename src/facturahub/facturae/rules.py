@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from facturahub.domain.tax_ids import classify, expected_check
+from facturahub.domain.tax_ids import ISSUER_TAX_ID, classify, expected_check
 from facturahub.errors import InvalidInput
 from facturahub.facturae.model import CentreRole, FacturaeDocument, Invoice, normalised_tax_id
 from facturahub.facturae.totals import DEFAULT_TOLERANCE, check_totals
@@ -96,9 +96,12 @@ def check_centres(document: FacturaeDocument) -> None:
 
 def check_issuer_tax_id(document: FacturaeDocument) -> None:
     seller = document.seller
-    if not seller.is_resident:
-        return
     tax_id = normalised_tax_id(seller)
+    if not seller.is_resident:
+        # any tax id of the issuer's country, but one its status downloads can name
+        if not ISSUER_TAX_ID.fullmatch(tax_id):
+            raise InvalidInput("facturae.issuer_tax_id_characters", tax_id=seller.tax_id)
+        return
     kind = classify(tax_id)
     if kind is None:
         raise InvalidInput("facturae.issuer_tax_id", tax_id=seller.tax_id)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
 from facturahub.domain.local_time import DEFAULT_ZONE
-from facturahub.domain.tax_ids import classify, expected_check
+from facturahub.domain.tax_ids import ISSUER_TAX_ID, classify, expected_check, issuer_tax_id
 from facturahub.errors import Conflict, FacturahubError, InvalidInput, NotFound
 from facturahub.i18n import register_messages
 from facturahub.services.lookup import CallerIdentity
@@ -44,10 +44,6 @@ from facturahub.store.models import Invoice, InvoiceEvent, StatusDocument
 MAX_INPUT = 64  # longer identifiers are refused before any processing
 MAX_DOC_ID = 2**31 - 1  # status_documents.id is a 32-bit integer on PostgreSQL
 INDEX_BATCH = 1000
-_SEPARATORS = re.compile(r"[\s.\-/]")
-# Letters and digits of any script and "&" (Mexican RFCs): what non-resident ids hold, and safe in
-# the ZIP entry name DocumentList-<issuer>.xml (no path separator, no ":").
-_TAX_ID = re.compile(r"[\w&]{2,32}")
 _DOC_ID = re.compile(r"[0-9]{1,19}")
 
 
@@ -61,12 +57,10 @@ def normalise_issuer(value: str | None) -> str:
     raw = value or ""
     if len(raw) > MAX_INPUT:
         raise InvalidInput("status_download.issuer_invalid", value=_echo(raw))
-    text = _SEPARATORS.sub("", raw).upper()
+    text = issuer_tax_id(raw)
     if not text:
         raise InvalidInput("status_download.issuer_required")
-    if len(text) == 11 and text.startswith("ES") and classify(text[2:]) is not None:
-        text = text[2:]
-    if not _TAX_ID.fullmatch(text):
+    if not ISSUER_TAX_ID.fullmatch(text):
         raise InvalidInput("status_download.issuer_invalid", value=_echo(raw))
     return text
 

@@ -185,6 +185,7 @@ _RESULT_CODES: dict[str, str] = {
     "facturae.centre_without_code": "417",
     "facturae.issuer_tax_id": "447",
     "facturae.issuer_tax_id_check": "447",
+    "facturae.issuer_tax_id_characters": "447",
     "facturae.invoice_number_missing": "445",
     "facturae.line_description_missing": "446",
     "facturae.iban_required": "426",
