@@ -4,11 +4,12 @@ directory queries of the suppliers' services."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from facturahub.domain import lifecycle
 from facturahub.domain.lifecycle import Flow
@@ -190,23 +191,40 @@ def supplier_status_catalogue() -> list[tuple[str, str, str]]:
     ]
 
 
-def relations(session: Session, administration: str | None = None) -> list[tuple[Named, Named, Named]]:
-    """Active OG-UT-OC relations as ((OG), (UT), (OC)) code/name pairs."""
-    units = {u.code: u.name for u in session.scalars(select(Unit))}
-    statement = select(UnitRelation).where(UnitRelation.active.is_(True))
+def relations(
+    session: Session, administration: str | None = None, offices: Collection[str] | None = None
+) -> list[tuple[Named, Named, Named]]:
+    """Active OG-UT-OC relations as ((OG), (UT), (OC)) code/name pairs: all of them, those of an
+    administration's offices, or those of ``offices`` (a registry's). The names are joined in the
+    database: a registry's few relations do not cost a read of the whole directory."""
+    managing_body, processing_unit, office = aliased(Unit), aliased(Unit), aliased(Unit)
+    statement = (
+        select(
+            UnitRelation.managing_body_code,
+            managing_body.name,
+            UnitRelation.processing_unit_code,
+            processing_unit.name,
+            UnitRelation.office_code,
+            office.name,
+        )
+        .outerjoin(managing_body, managing_body.code == UnitRelation.managing_body_code)
+        .outerjoin(processing_unit, processing_unit.code == UnitRelation.processing_unit_code)
+        .outerjoin(office, office.code == UnitRelation.office_code)
+        .where(UnitRelation.active.is_(True))
+    )
     if administration:
-        offices = select(Unit.code).where(Unit.administration_code == administration.strip().upper())
-        statement = statement.where(UnitRelation.office_code.in_(offices))
+        administration_offices = select(Unit.code).where(
+            Unit.administration_code == administration.strip().upper()
+        )
+        statement = statement.where(UnitRelation.office_code.in_(administration_offices))
+    if offices is not None:
+        statement = statement.where(UnitRelation.office_code.in_(sorted(offices)))
     ordered = statement.order_by(
         UnitRelation.office_code, UnitRelation.managing_body_code, UnitRelation.processing_unit_code
     )
     return [
-        (
-            (r.managing_body_code, units.get(r.managing_body_code, "")),
-            (r.processing_unit_code, units.get(r.processing_unit_code, "")),
-            (r.office_code, units.get(r.office_code, "")),
-        )
-        for r in session.scalars(ordered)
+        ((body, body_name or ""), (unit, unit_name or ""), (office_code, office_name or ""))
+        for body, body_name, unit, unit_name, office_code, office_name in session.execute(ordered)
     ]
 
 

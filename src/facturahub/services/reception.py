@@ -100,11 +100,7 @@ def check_office_filter(session: Session, scope: RegistryScope, office: str | No
 
 def registry_relations(session: Session, scope: RegistryScope) -> list[tuple[Named, Named, Named]]:
     """The (OG, UT, OC) code/name pairs of the active relations whose office is the registry's."""
-    return [
-        (managing_body, processing_unit, office)
-        for managing_body, processing_unit, office in relations(session)
-        if office[0] in scope.offices
-    ]
+    return relations(session, offices=scope.offices)
 
 
 # --- invoices -----------------------------------------------------------------------------------
