@@ -66,6 +66,32 @@ def test_doctype_is_refused_before_anything_else(face_hub: FaceHub) -> None:
     assert "passwd" not in message and "root:" not in message
 
 
+def test_x3_documents_costly_to_canonicalise_are_refused_before_any_signature_work(face_hub: FaceHub) -> None:
+    """c14n costs the square of the namespaces in scope and of an element's attributes: thousands
+    of declarations on an unsigned Envelope held a worker for minutes while its SignedInfo was
+    canonicalised, before any key was tried. Such a document is refused (102) as it is parsed."""
+    body = zeep_signed(ESTADOS, face_hub.supplier)
+    declarations = " ".join(f'xmlns:n{i}="urn:n{i}"' for i in range(2000))
+    crowded = body.replace(b"<soapenv:Envelope ", f"<soapenv:Envelope {declarations} ".encode(), 1)
+    assert crowded != body
+    assert "más de 32 espacios de nombres" in _fault(face_hub, crowded, "102")
+    attributes = " ".join(f'a{i}="x"' for i in range(65))
+    crowded = body.replace(b"<web:consultarEstados ", f"<web:consultarEstados {attributes} ".encode(), 1)
+    assert crowded != body
+    message = _fault(face_hub, crowded, "102")
+    assert "consultarEstados (línea" in message and "tiene 65 atributos y el máximo es 64" in message
+    # at the limits the request is only a request
+    declarations = " ".join(f'xmlns:n{i}="urn:n{i}"' for i in range(20))
+    fits = zeep_signed(
+        face_payload("consultarEstados").replace(
+            "<web:consultarEstados ", f"<web:consultarEstados {declarations} "
+        ),
+        face_hub.supplier,
+    )
+    answer = post(face_hub.endpoint, fits, face_hub.hub_cert_pem)
+    assert answer.status == 200 and answer.result()[0] == "0"
+
+
 def test_content_type_and_soap_action_variants(face_hub: FaceHub) -> None:
     for content_type, action in [
         ("text/xml", None),

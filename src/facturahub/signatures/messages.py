@@ -15,6 +15,14 @@ MESSAGES = {
         "es": "XML mal formado: {detail}",
         "en": "Malformed XML: {detail}",
     },
+    "xml.too_many_namespaces": {
+        "es": "El XML tiene más de {limit} espacios de nombres declarados a la vez en un elemento",
+        "en": "The XML has more than {limit} namespaces in scope at one element",
+    },
+    "xml.too_many_attributes": {
+        "es": "El elemento {element} (línea {line}) tiene {count} atributos y el máximo es {limit}",
+        "en": "The element {element} (line {line}) has {count} attributes and the limit is {limit}",
+    },
     "xml.too_large": {
         "es": "El XML ocupa {size} bytes y el máximo es {limit}",
         "en": "The XML is {size} bytes and the limit is {limit}",

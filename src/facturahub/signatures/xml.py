@@ -4,6 +4,13 @@ expansion (billion laughs), XInclude and network access (security rules X1, X2, 
 Any ``<!DOCTYPE`` is refused outright, before and after parsing; no entity is resolved; the
 parser never touches the network; ``huge_tree`` is only enabled by callers that have already
 capped the input size.
+
+Canonicalisation (c14n, exclusive or not) costs, per element, the square of the namespaces in
+scope and of its attributes: 40,000 namespace declarations on an unsigned Envelope made
+canonicalising its SignedInfo, before any key is tried, take minutes. So a document may have at
+most :data:`MAX_NAMESPACES_IN_SCOPE` namespaces in scope at any element and
+:data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes on one; real envelopes and invoices have about ten
+and five.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from lxml import etree
 from facturahub.errors import SecurityError
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+MAX_NAMESPACES_IN_SCOPE = 32
+MAX_ATTRIBUTES_PER_ELEMENT = 64
+_CROWDED_ELEMENT = etree.XPath(f"(//*[count(@*) > {MAX_ATTRIBUTES_PER_ELEMENT}])[1]")
 
 _DOCTYPE_MARKERS = (
     b"<!DOCTYPE",
@@ -59,7 +69,34 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
         raise SecurityError("xml.doctype_forbidden")
     for _ in tree.iter(etree.Entity):
         raise SecurityError("xml.entity_forbidden")
+    _check_crowding(data, tree.getroot())
     return tree
+
+
+def _check_crowding(data: bytes, root: etree._Element) -> None:
+    """Refuse a document whose canonicalisation would cost more than its size (see above). The
+    walks run only when the bytes could hold that many: every declaration is written ``xmlns``
+    (in an encoding where ASCII is one byte, i.e. no NUL in the first four), every attribute and
+    declaration has a ``=`` (its byte 0x3D is there in UTF-16 and UTF-32 too)."""
+    one_byte_ascii = b"\x00" not in data[:4]
+    if not one_byte_ascii or data.count(b"xmlns") > MAX_NAMESPACES_IN_SCOPE:
+        in_scope = 0
+        for event, _ in etree.iterwalk(root, events=("start-ns", "end-ns")):
+            in_scope += 1 if event == "start-ns" else -1
+            if in_scope > MAX_NAMESPACES_IN_SCOPE:
+                raise SecurityError("xml.too_many_namespaces", limit=MAX_NAMESPACES_IN_SCOPE)
+    if data.count(b"=") <= MAX_ATTRIBUTES_PER_ELEMENT:
+        return
+    crowded = _CROWDED_ELEMENT(root)
+    if crowded:
+        element = crowded[0]
+        raise SecurityError(
+            "xml.too_many_attributes",
+            element=etree.QName(element).localname,
+            line=element.sourceline,
+            count=len(element.attrib),
+            limit=MAX_ATTRIBUTES_PER_ELEMENT,
+        )
 
 
 def _declares_doctype(data: bytes) -> bool:

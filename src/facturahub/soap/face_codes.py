@@ -86,6 +86,8 @@ _FAULT_CODES: dict[str, str] = {
     "xml.malformed": "102",
     "xml.doctype_forbidden": "102",
     "xml.entity_forbidden": "102",
+    "xml.too_many_namespaces": "102",
+    "xml.too_many_attributes": "102",
     "wss.no_body": "103",
     "wss.no_header": "104",
     "wss.certificate_unknown": "300",
