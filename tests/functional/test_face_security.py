@@ -145,6 +145,11 @@ def test_s2_a_repeated_body_only_request_is_a_replay_that_says_how_to_avoid_it(f
     assert first.status == 200 and first.result()[0] == "303", first.fault_string
     message = _fault(face_hub, body, "100")
     assert "ya se recibió" in message and "incluya y firme un Timestamp" in message, message
+    # without a signed Timestamp these bytes verify for as long as the certificate is valid, so
+    # they are refused that long (they were forgotten after 600 s, and then accepted again)
+    seen_until = datetime.fromisoformat(message.split("reenvío rechazado hasta ")[1].split(")")[0])
+    not_after = face_hub.supplier.certificate.not_valid_after_utc
+    assert seen_until.replace(tzinfo=seen_until.tzinfo or UTC) >= not_after, (seen_until, not_after)
 
 
 def test_s2_a_request_refused_with_a_business_error_is_still_consumed(face_hub: FaceHub) -> None:

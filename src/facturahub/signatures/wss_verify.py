@@ -181,7 +181,7 @@ def verify_request(
         timestamp_expires=times.expires if times else None,
         timestamp_signed=timestamp_signed,
         replay_key=hashlib.sha256(signature.signature_value).hexdigest(),
-        replay_expires=_replay_expires(times if timestamp_signed else None, policy, now),
+        replay_expires=_replay_expires(times if timestamp_signed else None, certificate, policy, now),
         signed_ids=tuple(reference.target_id for reference in signature.references),
     )
 
@@ -237,10 +237,15 @@ def _octets(target: etree._Element, reference: Reference) -> bytes:
     return data
 
 
-def _replay_expires(times: TimestampTimes | None, policy: WSSPolicy, now: datetime) -> datetime:
+def _replay_expires(
+    times: TimestampTimes | None, certificate: x509.Certificate, policy: WSSPolicy, now: datetime
+) -> datetime:
     """Until when the replay cache must remember this signature: as long as the message could still
-    be accepted. Without a signed Timestamp that bound cannot be trusted: now + lifetime cap."""
+    be accepted. A signed Timestamp bounds that. Without one (FACe's Body-only form, or a Timestamp
+    left unsigned, which anyone can refresh) the very bytes verify for as long as the certificate
+    is valid: forgetting them sooner (it was lifetime cap + skew, 600 s) let them be replayed."""
     skew = timedelta(seconds=policy.clock_skew_seconds)
     if times is not None:
         return times.effective_expires + skew
-    return (now + timedelta(seconds=policy.max_lifetime_seconds) + skew).astimezone(UTC)
+    soonest = now + timedelta(seconds=policy.max_lifetime_seconds) + skew
+    return max(soonest, certificate.not_valid_after_utc + skew).astimezone(UTC)
