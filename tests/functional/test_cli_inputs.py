@@ -9,6 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from tests.functional.conftest import CLI
 from tests.functional.test_registry_cli import ACME, ADMIN, _register_integrator
 
@@ -193,3 +197,39 @@ def test_a_refused_value_of_any_length_is_one_readable_line(hub_cli: CLI) -> Non
     assert "9" * 300 + "… (1001 characters)" in line and "9" * 301 not in line
     short = "2" * 1000  # up to the limit a value is shown whole
     assert short in hub_cli.error("user", "show", short, exit_code=3, key="nif.invalid_shape")
+
+
+def test_a_certificate_another_one_answers_for_by_issuer_and_serial_is_refused(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    """A request may name its certificate by X509IssuerSerial: a second registered certificate
+    with the same issuer and serial number (anyone can mint one) would make the first database row
+    decide who signed, and could lock the real owner out."""
+    _register_integrator(hub_cli)
+    original = issue("erp", tax_id=ACME)
+    clone_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    clone = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clon")]))
+        .issuer_name(original.certificate.issuer)
+        .serial_number(original.certificate.serial_number)
+        .public_key(clone_key.public_key())
+        .not_valid_before(original.certificate.not_valid_before_utc)
+        .not_valid_after(original.certificate.not_valid_after_utc)
+        .sign(clone_key, hashes.SHA256())
+    )
+    first = write_file("erp.pem", original.certificate_pem)
+    hub_cli.json("certificate", "register", ACME, str(first), "--alias", "erp")
+    second = write_file("clon.pem", clone.public_bytes(serialization.Encoding.PEM))
+    line = hub_cli.error(
+        "certificate",
+        "register",
+        ACME,
+        str(second),
+        "--alias",
+        "clon",
+        exit_code=5,
+        key="certificate.issuer_serial_taken",
+    )
+    assert str(original.certificate.serial_number) in line
+    assert [c["alias"] for c in hub_cli.json("certificate", "list", ACME)] == ["erp"]

@@ -6,11 +6,17 @@ response (faults included) signed with the hub's certificate."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from lxml import etree
+from sqlalchemy import create_engine, inspect, text
 from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub, register_sender
 from tests.functional.soap_client import SOAP, face_payload, fixture_identity, post, zeep_signed
 from tests.unit.signatures.wss_fixtures import handbuilt_request
@@ -337,6 +343,52 @@ def test_issuer_serial_that_cannot_be_read_is_100_saying_why(
     )
     message = _fault(face_hub, body, "100")
     assert "X509IssuerSerial" in message and "length is not 15 bytes" in message, message
+
+
+def test_issuer_serial_naming_two_registered_certificates_is_never_guessed(face_hub: FaceHub) -> None:
+    """Registration refuses a second certificate with a registered issuer and serial number; one
+    stored before that rule (copied here into the database) makes the pair ambiguous, and a request
+    naming it so is refused saying to include the certificate itself, whichever row comes first."""
+    supplier = face_hub.supplier.certificate
+    clone_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    clone = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clon")]))
+        .issuer_name(supplier.issuer)
+        .serial_number(supplier.serial_number)
+        .public_key(clone_key.public_key())
+        .not_valid_before(supplier.not_valid_before_utc)
+        .not_valid_after(supplier.not_valid_after_utc)
+        .sign(clone_key, hashes.SHA256())
+    )
+    der = clone.public_bytes(serialization.Encoding.DER)
+    engine = create_engine(face_hub.env["FACTURAHUB_DATABASE_URL"])
+    columns = [c["name"] for c in inspect(engine).get_columns("certificates") if c["name"] != "id"]
+    copied = ", ".join(f":{c}" if c in ("der", "sha1", "sha256", "alias") else c for c in columns)
+    values = {
+        "der": der,
+        "sha1": hashlib.sha1(der).hexdigest(),  # noqa: S324 (a thumbprint, not a password)
+        "sha256": hashlib.sha256(der).hexdigest(),
+        "alias": "clon",
+        "original": hashlib.sha256(supplier.public_bytes(serialization.Encoding.DER)).hexdigest(),
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                f"INSERT INTO certificates ({', '.join(columns)}) SELECT {copied} FROM certificates WHERE sha256 = :original"
+            ),
+            values,
+        )
+    try:
+        body = handbuilt_request(
+            fixture_identity(face_hub.supplier), created=datetime.now(UTC), key_reference="issuer-serial"
+        )
+        message = _fault(face_hub, body, "100")
+        assert "corresponden a 2 certificados registrados" in message and "BinarySecurityToken" in message
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM certificates WHERE sha256 = :sha256"), values)
+        engine.dispose()
 
 
 def test_a_one_hour_timestamp_is_good_for_the_lifetime_cap_only(face_hub: FaceHub) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from facturahub.domain import registry as rules
 from facturahub.domain.registry import normalise_thumbprint
-from facturahub.errors import Conflict, InvalidInput, NotFound
+from facturahub.errors import Conflict, InvalidInput, NotFound, SecurityError
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_integrator
 from facturahub.services.people import get_integrator
@@ -61,6 +61,16 @@ def register_certificate(
         if existing.integrator_id == integrator.id:
             raise Conflict("certificate.already_registered_here", alias=existing.alias, sha256=summary.sha256)
         raise Conflict("certificate.already_registered", sha256=summary.sha256)
+    issuer_name = x509.load_der_x509_certificate(summary.der).issuer
+    for same_serial in session.scalars(
+        select(Certificate).where(Certificate.serial_number == str(summary.serial_number))
+    ):
+        # a request may name its certificate by issuer and serial number (X509IssuerSerial): two
+        # registered certificates answering to one pair would let the first row decide who signed
+        if x509.load_der_x509_certificate(same_serial.der).issuer == issuer_name:
+            raise Conflict(
+                "certificate.issuer_serial_taken", serial=summary.serial_number, issuer=summary.issuer
+            )
     certificate = Certificate(
         integrator_id=integrator.id,
         alias=clean_alias,
@@ -115,10 +125,10 @@ def find_by_issuer_serial(session: Session, issuer: str, serial: int | str) -> C
     except ValueError as exc:
         raise InvalidInput("certificate.issuer_serial_invalid", reason=str(exc)) from None
     candidates = session.scalars(select(Certificate).where(Certificate.serial_number == str(number)))
-    for candidate in candidates:
-        if issuer_matches(issuer, x509.load_der_x509_certificate(candidate.der)):
-            return candidate
-    return None
+    found = [c for c in candidates if issuer_matches(issuer, x509.load_der_x509_certificate(c.der))]
+    if len(found) > 1:  # registered before registration refused such pairs: never guess which
+        raise SecurityError("caller.certificate_ambiguous", serial=number, count=len(found))
+    return found[0] if found else None
 
 
 def get_certificate(session: Session, actor: Actor, reference: str, integrator: Integrator) -> Certificate:

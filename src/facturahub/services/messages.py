@@ -91,6 +91,18 @@ MESSAGES = {
         "es": "El certificado «{alias}» no está asignado a la plataforma {platform}",
         "en": "Certificate '{alias}' is not assigned to platform {platform}",
     },
+    "certificate.issuer_serial_taken": {
+        "es": "Ya hay registrado otro certificado del emisor {issuer} con el número de serie {serial}: una "
+        "petición que nombre el certificado por emisor y número de serie no podría distinguirlos",
+        "en": "Another certificate of issuer {issuer} with serial number {serial} is already registered: a "
+        "request naming its certificate by issuer and serial number could not tell them apart",
+    },
+    "caller.certificate_ambiguous": {
+        "es": "El emisor y número de serie (serie {serial}) corresponden a {count} certificados registrados: "
+        "incluya el propio certificado (BinarySecurityToken o X509Certificate)",
+        "en": "The issuer and serial number (serial {serial}) match {count} registered certificates: "
+        "include the certificate itself (BinarySecurityToken or X509Certificate)",
+    },
     "certificate.issuer_serial_invalid": {
         "es": "El emisor y número de serie no se pueden leer: {reason}",
         "en": "The issuer and serial number cannot be read: {reason}",
