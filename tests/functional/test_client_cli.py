@@ -168,7 +168,7 @@ def test_states_and_units(client: ClientCLI) -> None:
     states = client.run("states").stdout.splitlines()
     assert states[0].split() == ["CODIGO", "NOMBRE", "DESCRIPCION"]
     assert [row.split()[0] for row in states[1:]] == [
-        "1200", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400"
+        "1200", "1300", "2400", "2500", "2600", "3100", "4100", "4200", "4300", "4400"
     ]  # fmt: skip
     assert client.json("states")["estados"]["estado"][0]["nombre"] == "Registrada"
 
@@ -354,7 +354,7 @@ def test_the_installed_command_with_environment_variables(client: ClientCLI) -> 
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert [e["codigo"] for e in json.loads(done.stdout)["estados"]["estado"]][:2] == ["1200", "2400"]
+    assert [e["codigo"] for e in json.loads(done.stdout)["estados"]["estado"]][:2] == ["1200", "1300"]
 
 
 def test_efact_status_download_in_three_steps(client: ClientCLI, tmp_path: Path) -> None:
