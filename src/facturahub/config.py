@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -268,6 +268,17 @@ class Settings(BaseModel):
         "in its thread pool; 0: always the thread pool",
     )
     clock_skew_seconds: int = Field(default=300, ge=0)
+    timestamp_max_lifetime_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="a request is accepted at most this long after its Timestamp's Created (plus the skew)",
+    )
+    response_signature_algorithm: Literal["rsa-sha256", "rsa-sha1", "rsa-sha512"] = Field(
+        default="rsa-sha256",
+        description="how responses are signed (the digest follows: sha256, sha1, sha512); rsa-sha1 for "
+        "clients that verify nothing else",
+    )
     workers: int | None = Field(
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
     )

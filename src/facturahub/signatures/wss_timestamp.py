@@ -52,7 +52,7 @@ def parse_time(text: str) -> datetime | None:
         tz = UTC
     else:
         hours, minutes = int(zone[1:3]), int(zone[4:6])
-        if hours > 14 or minutes > 59:
+        if minutes > 59 or hours * 60 + minutes > 14 * 60:  # xs:dateTime: -14:00 to +14:00
             return None
         offset = timedelta(hours=hours, minutes=minutes)
         tz = timezone(-offset if zone[0] == "-" else offset)

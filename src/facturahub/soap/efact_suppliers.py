@@ -221,6 +221,7 @@ def efact_policy(settings: Settings) -> WSSPolicy:
         require_timestamp=True,
         require_signed_timestamp=True,
         clock_skew_seconds=settings.clock_skew_seconds,
+        max_lifetime_seconds=settings.timestamp_max_lifetime_seconds,
     )
 
 

@@ -323,6 +323,7 @@ def face_policy(settings: Settings) -> WSSPolicy:
         require_timestamp=False,
         require_signed_timestamp=False,
         clock_skew_seconds=settings.clock_skew_seconds,
+        max_lifetime_seconds=settings.timestamp_max_lifetime_seconds,
     )
 
 

@@ -285,4 +285,12 @@ class Pipeline:
 
     def sign(self, envelope: etree._Element) -> bytes:
         identity = self.hub.identity
-        return sign_envelope(envelope, identity.certificate, identity.private_key, now=datetime.now(UTC))
+        algorithm = self.hub.settings.response_signature_algorithm
+        return sign_envelope(
+            envelope,
+            identity.certificate,
+            identity.private_key,
+            algorithm=algorithm,
+            digest=algorithm.removeprefix("rsa-"),  # rsa-sha1 signs sha1 digests, and so on
+            now=datetime.now(UTC),
+        )

@@ -182,6 +182,8 @@ def test_times_at_the_ends_of_the_calendar_are_precise_refusals(created: str, ke
         "01/05/2024 10:00",
         "2024-05-01T25:00:00Z",
         "2024-05-01T10:00:00+15:00",
+        "2024-05-01T10:00:00+14:59",  # xs:dateTime's zones stop at ±14:00
+        "2024-05-01T10:00:00-14:30",
     ],
 )
 def test_unreadable_or_zoneless_times(value: str) -> None:
