@@ -220,8 +220,9 @@ def _text(value: Any) -> str:
 
 
 def is_ok(code: str) -> bool:
-    """FACe writes ``0``; eFACT examples show ``0``/``00`` too."""
-    return code.isdigit() and int(code) == 0
+    """FACe writes ``0``; eFACT examples show ``0``/``00`` too. ASCII digits only: ``"²".isdigit()``
+    is true and ``int("²")`` a ValueError, and ``"٠"`` is no success code."""
+    return code.isascii() and code.isdigit() and int(code) == 0
 
 
 def checked(response: dict[str, Any]) -> dict[str, Any]:
