@@ -561,7 +561,11 @@ def test_platforms_certificates_and_lookup(hub_cli: CLI, certs) -> None:  # type
         sending["code"],
         fsp["code"],
     }
-    hub_cli.error("platform", "rename", sending["code"], "zombie", exit_code=4, key="platform.not_found")
+    line = hub_cli.error(
+        "platform", "rename", sending["code"], "zombie", exit_code=4, key="platform.was_deleted"
+    )
+    assert f"La plataforma {sending['code']} se eliminó el {deleted['deleted_at'][:10]}" in line
+    hub_cli.error("platform", "rename", "no-such-platform", "x", exit_code=4, key="platform.not_found")
     actions = [e["action"] for e in hub_cli.json("integrator", "activity", ACME, "--limit", "50")]
     assert actions[0] == "platform.deleted" and "platform.certificate_assigned" in actions
 

@@ -215,6 +215,10 @@ MESSAGES = {
         "en": "An instance id only applies to citizen-delivery (FSP) platforms",
     },
     "platform.not_found": {"es": "No existe la plataforma {code}", "en": "There is no platform {code}"},
+    "platform.was_deleted": {
+        "es": "La plataforma {code} se eliminó el {deleted_on}: cree otra o consulte su historial con --all",
+        "en": "Platform {code} was deleted on {deleted_on}: create another or see its history with --all",
+    },
     "platform.not_reception": {
         "es": "La plataforma {platform} no es de recepción (RCF)",
         "en": "Platform {platform} is not a reception (RCF) platform",

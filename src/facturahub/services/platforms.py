@@ -69,9 +69,12 @@ def create_platform(
 
 def get_platform(session: Session, actor: Actor, code: str, *, include_deleted: bool = False) -> Platform:
     platform = session.scalar(select(Platform).where(Platform.code == code.strip()))
-    if platform is None or (platform.deleted_at is not None and not include_deleted):
+    if platform is None:
         raise NotFound("platform.not_found", code=code)
     require_integrator(actor, platform.integrator_id)
+    if platform.deleted_at is not None and not include_deleted:  # its own integrator may know why
+        deleted_on = platform.deleted_at.date().isoformat()
+        raise NotFound("platform.was_deleted", code=platform.code, deleted_on=deleted_on)
     return platform
 
 
