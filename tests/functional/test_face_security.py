@@ -19,7 +19,7 @@ from lxml import etree
 from sqlalchemy import create_engine, inspect, text
 from tests.functional.face_hub import MAX_REQUEST_BYTES, FaceHub, face_hub, register_sender
 from tests.functional.soap_client import SOAP, face_payload, fixture_identity, post, zeep_signed
-from tests.unit.signatures.wss_fixtures import handbuilt_request
+from tests.unit.signatures.wss_fixtures import handbuilt_request, zeep_request
 from tests.x500_dialects import OTHER_NAMES, WRITTEN, issued_by_spanish_ca
 
 from facturahub.signatures.certgen import Identity
@@ -151,11 +151,28 @@ def test_s2_a_repeated_body_only_request_is_a_replay_that_says_how_to_avoid_it(f
     assert first.status == 200 and first.result()[0] == "303", first.fault_string
     message = _fault(face_hub, body, "100")
     assert "ya se recibió" in message and "incluya y firme un Timestamp" in message, message
-    # without a signed Timestamp these bytes verify for as long as the certificate is valid, so
-    # they are refused that long (they were forgotten after 600 s, and then accepted again)
+    # a query: the same bytes replayed later only read, so a client may poll Body-only as FACe's
+    # example signs; it is refused for the lifetime cap plus the skew only
+    assert _seen_until(message) <= datetime.now(UTC) + timedelta(seconds=600)
+
+
+def test_s2_a_body_only_request_that_changes_something_is_refused_until_its_certificate_expires(
+    face_hub: FaceHub,
+) -> None:
+    """Without a signed Timestamp the very bytes verify for as long as the certificate is valid:
+    an anularFactura remembered for 600 s only could be replayed after them (the review replayed
+    such a request 10 minutes later and it was answered)."""
+    payload = face_payload("anularFactura", "<numeroRegistro>209900000078</numeroRegistro><motivo>x</motivo>")
+    body = zeep_request(fixture_identity(face_hub.supplier), timestamp=False, payload=payload)
+    first = post(face_hub.endpoint, body, face_hub.hub_cert_pem)
+    assert first.status == 200 and first.result()[0] == "303", first.fault_string
+    message = _fault(face_hub, body, "100")
+    assert _seen_until(message) >= face_hub.supplier.certificate.not_valid_after_utc, message
+
+
+def _seen_until(message: str) -> datetime:
     seen_until = datetime.fromisoformat(message.split("reenvío rechazado hasta ")[1].split(")")[0])
-    not_after = face_hub.supplier.certificate.not_valid_after_utc
-    assert seen_until.replace(tzinfo=seen_until.tzinfo or UTC) >= not_after, (seen_until, not_after)
+    return seen_until.replace(tzinfo=seen_until.tzinfo or UTC)
 
 
 def test_s2_a_request_refused_with_a_business_error_is_still_consumed(face_hub: FaceHub) -> None:

@@ -128,6 +128,7 @@ OPERATIONS: dict[str, Handler] = {
 
 FACE_NOTIFICATIONS = Profile(
     name="face-notifications",
+    queries=frozenset({"getNotificacionTipo", "getNotificacion"}),
     path=PATH,
     namespace=NAMESPACE,
     capability=Capability.SENDING,

@@ -361,6 +361,18 @@ OPERATIONS: dict[str, Handler] = {
 
 FACE_RCF = Profile(
     name="face-rcf",
+    queries=frozenset(
+        {
+            "consultarEstados",
+            "consultarUnidades",
+            "solicitarNuevasFacturas",
+            "descargarFactura",
+            "consultarFactura",
+            "consultarListadoFacturas",
+            "consultarCodigoRCF",
+            "solicitarNuevasAnulaciones",
+        }
+    ),
     path=PATH,
     namespace=NAMESPACE,
     capability=Capability.RECEPTION,

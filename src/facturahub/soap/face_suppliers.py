@@ -317,6 +317,9 @@ OPERATIONS: dict[str, Handler] = {
 }
 
 
+QUERIES = frozenset(OPERATIONS) - {"enviarFactura", "anularFactura"}
+
+
 def face_policy(settings: Settings) -> WSSPolicy:
     """FACe: Body-only signatures are accepted (FACe's own example); a Timestamp is optional."""
     return WSSPolicy(
@@ -329,6 +332,7 @@ def face_policy(settings: Settings) -> WSSPolicy:
 
 FACE_SUPPLIERS = Profile(
     name="face",
+    queries=QUERIES,
     path=PATH,
     namespace=NAMESPACE,
     capability=Capability.SENDING,

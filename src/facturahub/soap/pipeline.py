@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
@@ -144,7 +144,7 @@ class Pipeline:
                 replay.remember_signature(
                     session,
                     verified.replay_key,
-                    verified.replay_expires,
+                    self._replay_expires(verified, name, now),
                     now,
                     timestamped=verified.timestamp_signed,
                 )
@@ -168,6 +168,14 @@ class Pipeline:
             log.exception("soap request failed", extra={"tracking_id": tracking_id})
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
         return Answer(200, self.sign(response), tracking_id)
+
+    def _replay_expires(self, verified: VerifiedRequest, operation: str, now: datetime) -> datetime:
+        """The verifier's bound, except for an untimed query (see ``Profile.queries``)."""
+        if verified.timestamp_signed or operation not in self.profile.queries:
+            return verified.replay_expires
+        policy = self.profile.policy(self.hub.settings)
+        window = timedelta(seconds=policy.max_lifetime_seconds + policy.clock_skew_seconds)
+        return min(verified.replay_expires, now + window)
 
     def _verify(
         self, session: Session, root: etree._Element, now: datetime

@@ -92,6 +92,11 @@ class Profile:
     wsdl: Callable[[str], bytes]  # service address → WSDL bytes
     policy: Callable[[Settings], WSSPolicy]
     preparers: Mapping[str, Preparer] = field(default_factory=dict)
+    # Operations that change nothing. A request to one signed without a signed Timestamp is
+    # remembered by the replay cache for the lifetime cap only, so that a client may poll with
+    # Body-only signatures as FACe's own example signs (the same bytes replayed later only read);
+    # any other operation's untimed signature is remembered until its certificate expires.
+    queries: frozenset[str] = frozenset()
     # what follows ``resultado`` when an operation is refused (operation name → elements), for
     # services whose clients expect the answer's holders even then (FACe RCF: empty ones)
     refusal_shape: RefusalShape = no_elements

@@ -137,8 +137,9 @@ def zeep_request(
     zulu: bool = True,
     signature_method: object = None,
     digest_method: object = None,
+    payload: str = PAYLOAD,
 ) -> bytes:
-    envelope = bare_envelope()
+    envelope = bare_envelope(payload)
     plugins: list[object] = [WsuTimestamp(created, zulu=zulu)] if timestamp else []
     plugins.append(
         MemoryBinarySignature(
