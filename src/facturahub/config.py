@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from facturahub.domain import local_time
 from facturahub.errors import ConfigurationError
@@ -184,15 +184,26 @@ def check_redis_url(text: str) -> str:
     return value
 
 
+def _non_empty_path(value: object) -> object:
+    # Path("") is the current directory: an unset shell variable must not put the hub's data, or
+    # look for its keys, wherever it happens to be started.
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("an empty path; leave the setting out to use its default")
+    return value
+
+
+SettingPath = Annotated[Path, BeforeValidator(_non_empty_path)]
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     mode: Mode = Mode.SANDBOX
-    data_dir: Path = Path("var")
+    data_dir: SettingPath = Path("var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
     )
-    blob_dir: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+    blob_dir: SettingPath | None = Field(default=None, description="default: <data_dir>/blobs")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = Field(default=None, description="base URL used in WSDLs; default from host/port")
@@ -204,10 +215,10 @@ class Settings(BaseModel):
     )
     # The hub's own signing identity (signs every SOAP response). In sandbox mode it is generated
     # on first run in <data_dir>/hub; in production it must be configured.
-    hub_cert_file: Path | None = None
-    hub_key_file: Path | None = None
+    hub_cert_file: SettingPath | None = None
+    hub_key_file: SettingPath | None = None
     hub_key_password: str | None = None
-    hub_p12_file: Path | None = None
+    hub_p12_file: SettingPath | None = None
     hub_p12_password: str | None = None
     redis_url: str | None = Field(
         default=None, description="Redis for the job queue (huey); default: SQLite file in the data dir"
@@ -254,8 +265,8 @@ class Settings(BaseModel):
         "push calls reach directly although FACTURAHUB_PUSH_PROXY_URL is set, e.g. "
         "'intranet.example.org, 10.20.0.0/16'; the destination rule applies to them in full",
     )
-    facturae_schema_dir: Path | None = None
-    trust_store: Path | None = Field(
+    facturae_schema_dir: SettingPath | None = None
+    trust_store: SettingPath | None = Field(
         default=None,
         description="PEM bundle of trusted CAs: invoice signing certificates must chain up to one of them "
         "(judged at the XAdES SigningTime); default: no chain validation",
@@ -282,24 +293,6 @@ class Settings(BaseModel):
     workers: int | None = Field(
         default=None, ge=1, le=64, description="HTTP worker processes; default: cores"
     )
-
-    @field_validator(
-        "data_dir",
-        "blob_dir",
-        "hub_cert_file",
-        "hub_key_file",
-        "hub_p12_file",
-        "facturae_schema_dir",
-        "trust_store",
-        mode="before",
-    )
-    @classmethod
-    def _path(cls, value: object) -> object:
-        # Path("") is the current directory: an unset shell variable must not put the hub's data,
-        # or look for its keys, wherever it happens to be started.
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("an empty path; leave the setting out to use its default")
-        return value
 
     @field_validator("database_url")
     @classmethod

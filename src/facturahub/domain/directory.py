@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from facturahub.domain.registry import first_control_character
 from facturahub.errors import InvalidInput
 
-UNIT_CODE = re.compile(r"[A-Z0-9]{1,16}")
 _UNIT_CODE_ANY_CASE = re.compile(r"[A-Za-z0-9]{1,16}")  # checked before upper-casing: "ſ" is "S"
 NAME_MAX = 250  # dir3_administrations.name, dir3_units.name
 

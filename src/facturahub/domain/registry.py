@@ -54,7 +54,7 @@ def require_text(field: str, value: str | None, *, max_length: int, multiline: b
         raise InvalidInput("registry.field_required", field=field)
     if len(text) > max_length:
         raise InvalidInput("registry.field_too_long", field=field, limit=max_length, length=len(text))
-    control = first_control_character(text, allowed=MULTILINE_CONTROLS if multiline else "")
+    control = first_control_character(text, allowed=_MULTILINE_CONTROLS if multiline else "")
     if control is not None:
         raise InvalidInput("registry.field_control_character", field=field, character=control)
     return text
@@ -70,7 +70,7 @@ def optional_text(field: str, value: str | None, *, max_length: int) -> str | No
 # none of them, and line and paragraph separators break one-line displays like a line feed.
 _DISPLAY_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SEPARATOR_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-MULTILINE_CONTROLS = "\n\r\t\u2028\u2029"
+_MULTILINE_CONTROLS = "\n\r\t\u2028\u2029"
 
 
 def first_control_character(text: str, *, allowed: str = "") -> str | None:

@@ -29,8 +29,11 @@ class TaxIdKind(StrEnum):
     KLM = "klm"  # NIF of Spaniards under 14 (K), non-resident Spaniards (L), foreigners without NIE (M)
 
 
+_SEPARATORS = re.compile(r"[\s.\-/]")  # what people write between a tax id's characters
+
+
 def clean(value: str) -> str:
-    text = re.sub(r"[\s.\-/]", "", value or "").upper()
+    text = _SEPARATORS.sub("", value or "").upper()
     if text.startswith("ES") and len(text) == 11:
         text = text[2:]
     return text
@@ -46,7 +49,7 @@ def issuer_tax_id(value: str) -> str:
     rule for both, or an issuer could never find its documents): upper case, without spaces,
     dots, dashes or slashes, and without ``ES`` before a Spanish-shaped id, whether the issuer is
     resident or not (``ESN0032484H`` is the NIF ``N0032484H`` of a foreign company)."""
-    text = re.sub(r"[\s.\-/]", "", value or "").upper()
+    text = _SEPARATORS.sub("", value or "").upper()
     if len(text) == 11 and text.startswith("ES") and classify(text[2:]) is not None:
         return text[2:]
     return text

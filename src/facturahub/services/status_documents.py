@@ -49,17 +49,18 @@ from facturahub.domain.local_time import DEFAULT_ZONE
 
 DOC_TYPE_STATUS = "003"
 
-# Our processing codes → (eFACT status name, public StatusCode allowed by the XSD).
-PROCESSING_FEEDBACK: dict[str, tuple[str, str]] = {
-    "1200": ("REGISTERED", "1200"),
-    "1300": ("ANNOTATED", "1300"),
-    "1400": ("ANNOTATED", "1300"),
-    "2100": ("RECEIVED", "1300"),
-    "2300": ("ACCEPTED", "1300"),
-    "2400": ("RECOGNISED", "2400"),
-    "2500": ("PAID", "2500"),
-    "2600": ("REJECTED", "2600"),
-    "3100": ("CANCELED", "3100"),
+# Our processing codes → eFACT status name; the StatusCode is the public one
+# (:func:`lifecycle.supplier_code`, the only values the XSD allows).
+FEEDBACK_NAMES: dict[str, str] = {
+    "1200": "REGISTERED",
+    "1300": "ANNOTATED",
+    "1400": "ANNOTATED",
+    "2100": "RECEIVED",
+    "2300": "ACCEPTED",
+    "2400": "RECOGNISED",
+    "2500": "PAID",
+    "2600": "REJECTED",
+    "3100": "CANCELED",
 }
 
 
@@ -103,10 +104,10 @@ def feedback_status(flow: lifecycle.Flow, code: str, processing_code: str) -> tu
         effective = lifecycle.CANCELLED if code == lifecycle.CANCELLATION_ACCEPTED else processing_code
     else:
         effective = code
-    found = PROCESSING_FEEDBACK.get(effective)
-    if found is None:
+    name = FEEDBACK_NAMES.get(effective)
+    if name is None:
         raise ValueError(f"no DeliveryFeedback status for processing code {effective!r}")
-    return found
+    return name, lifecycle.supplier_code(effective)
 
 
 def feedback_reason(feedback: StatusFeedback) -> tuple[str, str] | None:

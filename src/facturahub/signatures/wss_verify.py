@@ -78,6 +78,9 @@ class WSSPolicy:
     signature_methods: frozenset[str] = SIGNATURE_METHODS
     digest_methods: frozenset[str] = DIGEST_METHODS
     min_rsa_key_bits: int = 1024
+    # Operations (the Body's first child's local name) that only read: an untimed signature of
+    # one is remembered for the lifetime cap only (see ``_replay_expires``).
+    queries: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.signature_methods <= SIGNATURE_METHODS:
@@ -181,7 +184,13 @@ def verify_request(
         timestamp_expires=times.expires if times else None,
         timestamp_signed=timestamp_signed,
         replay_key=hashlib.sha256(signature.signature_value).hexdigest(),
-        replay_expires=_replay_expires(times if timestamp_signed else None, certificate, policy, now),
+        replay_expires=_replay_expires(
+            times if timestamp_signed else None,
+            certificate,
+            policy,
+            now,
+            query=etree.QName(operation).localname in policy.queries,
+        ),
         signed_ids=tuple(reference.target_id for reference in signature.references),
     )
 
@@ -238,14 +247,21 @@ def _octets(target: etree._Element, reference: Reference) -> bytes:
 
 
 def _replay_expires(
-    times: TimestampTimes | None, certificate: x509.Certificate, policy: WSSPolicy, now: datetime
+    times: TimestampTimes | None,
+    certificate: x509.Certificate,
+    policy: WSSPolicy,
+    now: datetime,
+    *,
+    query: bool,
 ) -> datetime:
     """Until when the replay cache must remember this signature: as long as the message could still
     be accepted. A signed Timestamp bounds that. Without one (FACe's Body-only form, or a Timestamp
     left unsigned, which anyone can refresh) the very bytes verify for as long as the certificate
-    is valid: forgetting them sooner (it was lifetime cap + skew, 600 s) let them be replayed."""
+    is valid: forgetting them sooner (it was lifetime cap + skew, 600 s) let them be replayed. A
+    query is the exception: replayed later it only reads, and a client may poll with the same
+    Body-only bytes as FACe's example signs, so it keeps the lifetime cap + skew."""
     skew = timedelta(seconds=policy.clock_skew_seconds)
     if times is not None:
         return times.effective_expires + skew
-    soonest = now + timedelta(seconds=policy.max_lifetime_seconds) + skew
-    return max(soonest, certificate.not_valid_after_utc + skew).astimezone(UTC)
+    soonest = (now + timedelta(seconds=policy.max_lifetime_seconds) + skew).astimezone(UTC)
+    return soonest if query else max(soonest, certificate.not_valid_after_utc + skew)

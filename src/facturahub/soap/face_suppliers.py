@@ -317,7 +317,19 @@ OPERATIONS: dict[str, Handler] = {
 }
 
 
-QUERIES = frozenset(OPERATIONS) - {"enviarFactura", "anularFactura"}
+QUERIES = frozenset(
+    {
+        "consultarFactura",
+        "consultarListadoFacturas",
+        "consultarEstados",
+        "consultarUnidades",
+        "consultarUnidadesPorAdministracion",
+        "consultarNIFs",
+        "consultarNIFsPorAdministracion",
+        "consultarAdministraciones",
+        "consultarAdministracionesRepositorio",
+    }
+)
 
 
 def face_policy(settings: Settings) -> WSSPolicy:

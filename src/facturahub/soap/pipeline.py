@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
@@ -144,7 +144,7 @@ class Pipeline:
                 replay.remember_signature(
                     session,
                     verified.replay_key,
-                    self._replay_expires(verified, name, now),
+                    verified.replay_expires,
                     now,
                     timestamped=verified.timestamp_signed,
                 )
@@ -169,21 +169,15 @@ class Pipeline:
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
         return Answer(200, self.sign(response), tracking_id)
 
-    def _replay_expires(self, verified: VerifiedRequest, operation: str, now: datetime) -> datetime:
-        """The verifier's bound, except for an untimed query (see ``Profile.queries``)."""
-        if verified.timestamp_signed or operation not in self.profile.queries:
-            return verified.replay_expires
-        policy = self.profile.policy(self.hub.settings)
-        window = timedelta(seconds=policy.max_lifetime_seconds + policy.clock_skew_seconds)
-        return min(verified.replay_expires, now + window)
-
     def _verify(
         self, session: Session, root: etree._Element, now: datetime
     ) -> tuple[VerifiedRequest, CallerIdentity]:
         resolver = _Resolver(session, self.profile, now, production=self.hub.settings.is_production)
+        # the profile's policy (shared by the FACe-profile services) with this service's queries
+        policy = replace(self.profile.policy(self.hub.settings), queries=self.profile.queries)
         verified = verify_request(
             root,
-            self.profile.policy(self.hub.settings),
+            policy,
             now,
             resolve_key=resolver,
             max_bytes=self.hub.settings.max_request_bytes,

@@ -92,10 +92,9 @@ class Profile:
     wsdl: Callable[[str], bytes]  # service address → WSDL bytes
     policy: Callable[[Settings], WSSPolicy]
     preparers: Mapping[str, Preparer] = field(default_factory=dict)
-    # Operations that change nothing. A request to one signed without a signed Timestamp is
-    # remembered by the replay cache for the lifetime cap only, so that a client may poll with
-    # Body-only signatures as FACe's own example signs (the same bytes replayed later only read);
-    # any other operation's untimed signature is remembered until its certificate expires.
+    # Operations that change nothing (``WSSPolicy.queries``): an untimed signature of one is
+    # remembered for the lifetime cap only, any other until its certificate expires. Named one by
+    # one, so that a new operation is remembered long until someone says it only reads.
     queries: frozenset[str] = frozenset()
     # what follows ``resultado`` when an operation is refused (operation name → elements), for
     # services whose clients expect the answer's holders even then (FACe RCF: empty ones)
