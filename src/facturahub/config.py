@@ -27,6 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from facturahub.domain import local_time
 from facturahub.errors import ConfigurationError
 from facturahub.i18n import register_messages, supported_language
+from facturahub.system_errors import system_reason
 
 ENV_PREFIX = "FACTURAHUB_"
 CONFIG_FILE_ENV = "FACTURAHUB_CONFIG"
@@ -402,9 +403,13 @@ def _ensure_directory(path: Path, key: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file is in the way
-        raise ConfigurationError(key, path=str(path), detail=os.strerror(errno.ENOTDIR)) from None
+        raise ConfigurationError(
+            key,
+            path=str(path),
+            detail=system_reason(NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))),
+        ) from None
     except OSError as exc:
-        raise ConfigurationError(key, path=str(path), detail=exc.strerror or str(exc)) from None
+        raise ConfigurationError(key, path=str(path), detail=system_reason(exc)) from None
     return path
 
 
@@ -443,7 +448,7 @@ def load_settings(
             raise ConfigurationError("config.file_missing", path=str(path)) from None
         except OSError as exc:  # a directory, no permission…
             raise ConfigurationError(
-                "config.file_unreadable", path=str(path), detail=exc.strerror or str(exc)
+                "config.file_unreadable", path=str(path), detail=system_reason(exc)
             ) from None
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigurationError("config.file_invalid", path=str(path), detail=str(exc)) from None

@@ -8,11 +8,20 @@ merge conflict. Templates use ``str.format`` named fields.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 DEFAULT_LANGUAGE = "es"
 LANGUAGES = ("es", "en")
 
 _CATALOG: dict[str, dict[str, str]] = {}
+
+
+@runtime_checkable
+class Localized(Protocol):
+    """A message parameter that has its own words in each language (the system's reason for a
+    failed file operation, for example): :func:`translate` renders it in the message's language."""
+
+    def in_language(self, language: str) -> str: ...
 
 
 def register_messages(messages: Mapping[str, Mapping[str, str]]) -> None:
@@ -70,6 +79,8 @@ _CHARACTERS = {"es": "caracteres", "en": "characters"}
 
 
 def _shortened(value: object, language: str) -> object:
+    if isinstance(value, Localized):
+        value = value.in_language(language)
     if not isinstance(value, str) or len(value) <= _LONGEST_PARAMETER:
         return value
     return f"{value[:_SHOWN_OF_LONG_PARAMETER]}… ({len(value)} {_CHARACTERS[language]})"

@@ -117,7 +117,7 @@ def test_a_configuration_file_that_cannot_be_read(tmp_path: Path) -> None:
         exit_code=7,
         key="config.file_unreadable",
     )
-    assert f"No se puede leer el fichero de configuración {tmp_path}: Is a directory" in line
+    assert f"No se puede leer el fichero de configuración {tmp_path}: Es un directorio" in line
     binary = tmp_path / "settings.toml"
     binary.write_bytes(b"\xff\xfe language = 'en'")
     line = _fails(

@@ -400,7 +400,7 @@ def test_efact_status_download_in_three_steps(client: ClientCLI, tmp_path: Path)
         key="cli.file_unusable",
         **efact,
     )
-    assert f"{blocked / doc_id}.xml: Is a directory" in line
+    assert f"{blocked / doc_id}.xml: Es un directorio" in line
     assert doc_id in [d["DocId"] for d in client.json("download-status", *issuer, **efact)["pending"]]
     client.error(
         "download-status", *issuer, "--out", str(invoice), expect=3, key="cli.not_a_directory", **efact

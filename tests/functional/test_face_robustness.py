@@ -322,7 +322,7 @@ def test_a_failing_blob_store_is_402_registers_nothing_and_the_resend_works(face
         assert refused.resultado.codigo == "402", refused.resultado.descripcion
         description = refused.resultado.descripcion
         assert description.startswith("No se pudo guardar la factura: El almacén de documentos"), description
-        assert "Is a directory" in description and "vuelva a enviarla" in description, description
+        assert "Es un directorio" in description and "vuelva a enviarla" in description, description
         assert str(shard) not in description  # no server paths
         assert refused.factura is None
         assert _registered(face_hub, number, wait=0) == []

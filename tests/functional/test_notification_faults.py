@@ -157,11 +157,14 @@ def test_a_correo_naming_several_recipients_is_refused(worker: NotifyHub, correo
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("notify", "retry", "3000000000"), "3000000000 is not in the range 1<=x<=2147483647"),
-        (("notice", "withdraw", "9223372036854775808"), "is not in the range 1<=x<=2147483647"),
-        (("notify", "list", "--limit", "0"), "0 is not in the range 1<=x<=10000"),
-        (("integrator", "activity", "B00000000", "--limit", "-1"), "-1 is not in the range 1<=x<=10000"),
-        (("blobs", "collect", "--grace-hours", "999999999"), "999999999 is not in the range 1<=x<=878400"),
+        (("notify", "retry", "3000000000"), "3000000000 está fuera del intervalo 1<=x<=2147483647"),
+        (("notice", "withdraw", "9223372036854775808"), "está fuera del intervalo 1<=x<=2147483647"),
+        (("notify", "list", "--limit", "0"), "0 está fuera del intervalo 1<=x<=10000"),
+        (("integrator", "activity", "B00000000", "--limit", "-1"), "-1 está fuera del intervalo 1<=x<=10000"),
+        (
+            ("blobs", "collect", "--grace-hours", "999999999"),
+            "999999999 está fuera del intervalo 1<=x<=878400",
+        ),
     ],
 )
 def test_numbers_out_of_range_on_the_cli_are_usage_errors(

@@ -83,7 +83,7 @@ def test_sandbox_init_into_an_unusable_place_is_one_line_and_creates_nothing(
     out = tmp_path / "out"
     (out / "supplier-key.pem").mkdir(parents=True)  # where the supplier's key must go
     message = hub_cli.error("sandbox", "init", "--out", str(out), exit_code=3, key="cli.file_unusable")
-    assert "supplier-key.pem" in message and "Is a directory" in message
+    assert "supplier-key.pem" in message and "Es un directorio" in message
     with database.unit_of_work() as session:  # the transaction was rolled back: no half sandbox
         assert session.scalar(select(func.count()).select_from(Platform)) == 0
 

@@ -29,8 +29,9 @@ from facturahub.cli.notify import background_worker, notify, worker
 from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
 from facturahub.cli.tools import sign_invoice
+from facturahub.cli.usage import language_of_arguments, usage_text, use_language
 from facturahub.config import Settings
-from facturahub.i18n import normalise_language, supported_language, translate
+from facturahub.i18n import LANGUAGES, supported_language, translate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,15 +198,19 @@ for group in (
 def _language(value: str | None) -> str | None:
     try:
         return None if value is None else supported_language(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ValueError:
+        languages = ", ".join(LANGUAGES)
+        raise click.BadParameter(
+            usage_text("cli.language_unsupported", value=repr(value), languages=languages)
+        ) from None
 
 
 def main() -> None:
+    language = language_of_arguments(sys.argv[1:])
+    use_language(language)  # click's own messages too: a usage error comes before any command runs
     undecodable = next((a for a in sys.argv[1:] if not _is_utf8(a)), None)
     if undecodable is not None:  # click would fail later, deep inside, with a traceback
         shown = undecodable.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        language = normalise_language(os.environ.get("FACTURAHUB_LANGUAGE"))
         click.echo(
             f"error: {translate('cli.argument_not_utf8', language, argument=shown)} [cli.argument_not_utf8]",
             err=True,

@@ -17,6 +17,7 @@ import click
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from facturahub.cli.usage import usage_text
 from facturahub.config import Settings, load_settings
 from facturahub.errors import (
     ConfigurationError,
@@ -32,6 +33,7 @@ from facturahub.services.actors import Actor, act_as
 from facturahub.signatures.xades_keys import SigningMaterial, load_pem_cert_and_key, load_pkcs12
 from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
 from facturahub.store.files import write_durably
+from facturahub.system_errors import system_reason
 
 
 class _Integer(click.IntRange):
@@ -40,7 +42,7 @@ class _Integer(click.IntRange):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value.strip()):
-            self.fail(f"{value!r} is not a number written in ASCII digits.", param, ctx)
+            self.fail(usage_text("cli.not_ascii_number", value=repr(value)), param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -53,7 +55,7 @@ class _Path(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and not value.strip():
-            self.fail("an empty path names no file.", param, ctx)
+            self.fail(usage_text("cli.empty_path"), param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -75,7 +77,7 @@ class _Seconds(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         seconds = super().convert(value, param, ctx)
         if math.isnan(seconds):
-            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+            self.fail(usage_text("cli.not_seconds", value=repr(value)), param, ctx)
         return seconds
 
 
@@ -129,13 +131,13 @@ def check_listening_address(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
             probe.bind(address)
     except OSError as exc:  # socket.gaierror included
-        detail = exc.strerror or str(exc)
+        detail = system_reason(exc)
         raise ConfigurationError("cli.address_unusable", host=host, port=port, detail=detail) from None
 
 
 def file_error(key: str, path: Path | str, error: OSError) -> InvalidInput:
     """``key`` about the file the ``OSError`` names (else ``path``), with the system's reason."""
-    return InvalidInput(key, path=str(error.filename or path), detail=error.strerror or str(error))
+    return InvalidInput(key, path=str(error.filename or path), detail=system_reason(error))
 
 
 def signing_identity(
@@ -267,6 +269,22 @@ register_messages(
         "cli.file_unwritable": {
             "es": "No se puede escribir {path}: {detail}",
             "en": "Cannot write {path}: {detail}",
+        },
+        "cli.not_ascii_number": {
+            "es": "{value} no es un número escrito con cifras ASCII.",
+            "en": "{value} is not a number written in ASCII digits.",
+        },
+        "cli.empty_path": {
+            "es": "una ruta vacía no nombra ningún fichero.",
+            "en": "an empty path names no file.",
+        },
+        "cli.not_seconds": {
+            "es": "{value} no es un número de segundos.",
+            "en": "{value} is not a number of seconds.",
+        },
+        "cli.language_unsupported": {
+            "es": "idioma no admitido {value} ({languages})",
+            "en": "unsupported language {value} ({languages})",
         },
         "cli.argument_not_utf8": {
             "es": "El argumento «{argument}» no está en UTF-8",

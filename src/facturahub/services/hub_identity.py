@@ -17,6 +17,7 @@ from facturahub.config import Settings
 from facturahub.errors import ConfigurationError
 from facturahub.i18n import register_messages
 from facturahub.signatures.certgen import Identity, issue, load_identity
+from facturahub.system_errors import system_reason
 
 CERT_NAME = "hub-cert.pem"
 KEY_NAME = "hub-key.pem"
@@ -39,7 +40,7 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise ConfigurationError(
-            "hub_identity.unreadable", path=str(path), detail=exc.strerror or str(exc)
+            "hub_identity.unreadable", path=str(path), detail=system_reason(exc)
         ) from None
 
 

@@ -48,6 +48,7 @@ from facturahub.signatures.xml import parse_xml
 from facturahub.store.blobs import BlobRef, BlobStore
 from facturahub.store.models import Invoice, InvoiceAttachment, InvoiceKey
 from facturahub.store.statements import PerDialect
+from facturahub.system_errors import system_reason
 
 log = logging.getLogger("facturahub.intake")
 
@@ -406,8 +407,7 @@ def _store(blobs: BlobStore, data: bytes, what: str) -> BlobRef:
         return blobs.put(data)
     except OSError as error:
         log.error("blob store write failed (%s, %d bytes)", what, len(data), exc_info=True)
-        reason = error.strerror or type(error).__name__
-        raise StorageUnavailable("intake.storage_failed", reason=reason) from error
+        raise StorageUnavailable("intake.storage_failed", reason=system_reason(error)) from error
 
 
 def _claim_key(insert: Any) -> Any:

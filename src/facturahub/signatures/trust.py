@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 
 from facturahub.errors import ConfigurationError, SignatureInvalid
 from facturahub.signatures import trust_messages as _messages  # noqa: F401  (registers the catalog)
+from facturahub.system_errors import system_reason
 
 MAX_DEPTH = 10
 _PEM_BEGIN = b"-----BEGIN CERTIFICATE-----"
@@ -67,7 +68,7 @@ def load_trust_store(path: Path) -> TrustStore:
         stat = path.stat()
     except OSError as exc:
         raise ConfigurationError(
-            "trust_store.unreadable", path=str(path), detail=exc.strerror or str(exc)
+            "trust_store.unreadable", path=str(path), detail=system_reason(exc)
         ) from None
     return _load_cached(path, stat.st_mtime_ns, stat.st_size)
 
