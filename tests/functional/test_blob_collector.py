@@ -5,6 +5,7 @@ registered invoice or attachment references, nor one an intake reuses while it r
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
+from sqlalchemy import delete
 from tests.functional.face_hub import FACTURAHUB
 
 from facturahub.errors import FacturahubError
@@ -24,8 +26,9 @@ from facturahub.services.blob_collector import collect_blobs
 from facturahub.services.intake import Attachment, IntakePolicy, Submission, submit_invoice
 from facturahub.signatures.xades import verify_invoice_signature
 from facturahub.signatures.xades_sign import sign_invoice
-from facturahub.store.blobs import LocalBlobStore, StoredBlob
+from facturahub.store.blobs import BlobCorrupt, LocalBlobStore, StoredBlob
 from facturahub.store.database import Database
+from facturahub.store.models import InvoiceKey
 
 GRACE = timedelta(hours=24)
 TWO_DAYS = 2 * 24 * 3600
@@ -138,22 +141,9 @@ def test_cli_collect(database: Database, sandbox, documents, tmp_path: Path) -> 
     _submit(database, caller, blobs, documents[0])
     orphan = blobs.put(b"left by a refused invoice")
     _age(blobs)
-    env = {
-        **os.environ,
-        "FACTURAHUB_DATABASE_URL": database.url,
-        "FACTURAHUB_DATA_DIR": str(tmp_path / "var"),
-        "FACTURAHUB_BLOB_DIR": str(blobs.root),
-    }
-    env.pop("FACTURAHUB_CONFIG", None)
 
     def cli(*args: str) -> dict[str, object]:
-        done = subprocess.run(
-            [FACTURAHUB, "--json", "blobs", "collect", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _cli(database, blobs, tmp_path, "--json", "blobs", "collect", *args)
         assert done.returncode == 0, done.stderr
         return dict(json.loads(done.stdout))
 
@@ -162,6 +152,12 @@ def test_cli_collect(database: Database, sandbox, documents, tmp_path: Path) -> 
     report = cli()
     assert report["removed_digests"] == [orphan.sha256] and report["referenced"] == 1
     assert not blobs.exists(orphan.sha256)
+    blobs.put(b"another orphan")
+    _age(blobs)
+    said = _cli(database, blobs, tmp_path, "blobs", "collect").stdout.strip()
+    assert said.startswith("2 blobs examinados: 1 referenciados, 0 recientes; 1 eliminados ("), said
+    said = _cli(database, blobs, tmp_path, "--lang", "en", "blobs", "collect", "--dry-run").stdout.strip()
+    assert said.startswith("1 blobs examined: 1 referenced, 0 recent; would remove 0 (0 bytes)"), said
 
 
 def _signer_der(document: bytes) -> bytes:
@@ -170,3 +166,172 @@ def _signer_der(document: bytes) -> bytes:
 
 def _sha256(der: bytes) -> str:
     return hashlib.sha256(der).hexdigest()
+
+
+def test_a_fresh_copy_is_never_replaced_by_the_one_an_interrupted_collection_left(
+    database: Database, sandbox, documents
+) -> None:  # type: ignore[no-untyped-def]
+    """A collection was killed with an orphan attachment aside. An intake then writes that
+    attachment afresh and, before it commits, the next collection runs: putting the old copy back
+    over the fresh one (with its old time) made it a candidate again, and it was deleted under the
+    invoice being registered."""
+    caller, blobs = sandbox
+    attachment = b"%PDF-1.4 left by a refused invoice three days ago"
+    orphan = blobs.put(attachment)
+    _age(blobs, 3 * 24 * 3600)
+    [blob] = [b for b in blobs.stored() if b.sha256 == orphan.sha256]
+    assert blobs.quarantine(blob) is not None  # ...and then that collection was killed
+    collections = []
+
+    class CollectionBeforeCommit(LocalBlobStore):
+        """The real store; a collection runs right after the intake wrote the attachment."""
+
+        def put(self, data: bytes):  # type: ignore[no-untyped-def]
+            ref = super().put(data)
+            if data == attachment:
+                collections.append(collect_blobs(database, LocalBlobStore(self.root), grace=GRACE))
+            return ref
+
+    registered = _submit(database, caller, CollectionBeforeCommit(blobs.root), documents[0], attachment)
+    [done] = collections
+    assert done.restored_from_interrupted == 1 and done.removed == 0, done
+    assert blobs.get(orphan.sha256) == attachment and blobs.get(registered.blob_sha256) == documents[0]
+    assert not list(blobs.quarantined())
+
+
+def test_one_collection_at_a_time(database: Database, sandbox, documents, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two collections at once (cron on two nodes sharing the blob directory) took each other's
+    quarantine for an interrupted run's: the second is refused, and nothing is lost."""
+    caller, blobs = sandbox
+    registered = _submit(database, caller, blobs, documents[0])
+    orphan = blobs.put(b"left by a refused invoice")
+    _age(blobs)
+    refusals: list[str] = []
+
+    class SecondCollector(LocalBlobStore):
+        def quarantine(self, blob: StoredBlob) -> Path | None:
+            moved = super().quarantine(blob)
+            refusals.append(_refused(lambda: collect_blobs(database, LocalBlobStore(self.root), grace=GRACE)))
+            return moved
+
+    done = collect_blobs(database, SecondCollector(blobs.root), grace=GRACE)
+    assert refusals == ["blobs.collection_running"] and done.removed_digests == [orphan.sha256]
+    assert blobs.get(registered.blob_sha256) == documents[0]
+    # through the CLI, while another process holds the directory's lock
+    with open(blobs.root / ".collect.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done_cli = _cli(database, blobs, tmp_path, "blobs", "collect")
+    assert done_cli.returncode == 5, done_cli.stderr
+    assert done_cli.stderr.strip() == (
+        f"error: Ya hay una recogida de blobs en curso en {blobs.root} (quizá en otro nodo); "
+        "vuelva a intentarlo cuando termine [blobs.collection_running]"
+    )
+    assert _cli(database, blobs, tmp_path, "blobs", "collect").returncode == 0  # the lock is free again
+
+
+def test_a_blob_in_both_layouts_is_collected_without_a_crash(database: Database, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """The same orphan under ``ab/<sha>`` and under the older ``ab/cd/<sha>``: both went to
+    ``.quarantine/<sha>``, the second rename replaced the first and the run failed."""
+    _caller, blobs = sandbox
+    orphan = blobs.put(b"an orphan in two layouts")
+    legacy = blobs.root / orphan.sha256[:2] / orphan.sha256[2:4] / orphan.sha256
+    legacy.parent.mkdir()
+    legacy.write_bytes(b"an orphan in two layouts")
+    _age(blobs)
+    first = collect_blobs(database, blobs, grace=GRACE)
+    assert first.examined == 2 and first.removed == 1 and blobs.exists(orphan.sha256)  # its twin: next run
+    assert collect_blobs(database, blobs, grace=GRACE).removed == 1 and not blobs.exists(orphan.sha256)
+    assert not list(blobs.quarantined())
+
+
+def test_a_damaged_copy_is_mended_by_the_next_intake_of_the_same_bytes(
+    database: Database, sandbox, documents
+) -> None:  # type: ignore[no-untyped-def]
+    """``put`` reused an existing blob when its size matched: a copy with a flipped bit was kept
+    while the good bytes were in hand, and the registry's download failed."""
+    caller, blobs = sandbox
+    attachment = b"%PDF-1.4 shared by two invoices"
+    first = _submit(database, caller, blobs, documents[0], attachment)
+    digest = hashlib.sha256(attachment).hexdigest()
+    path = blobs.root / digest[:2] / digest
+    path.write_bytes(attachment.replace(b"shared", b"sharEd"))  # bit rot: same size
+    with pytest.raises(BlobCorrupt):
+        blobs.get(digest)
+    with database.unit_of_work() as session:  # the first invoice is cancelled: the same one may come again
+        session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == first.id))
+    _submit(database, caller, blobs, documents[1], attachment)
+    assert blobs.get(digest) == attachment and path.read_bytes() == attachment
+    # a damaged copy is passed over for a good one in the older layout
+    path.write_bytes(b"x" * len(attachment))
+    legacy = blobs.root / digest[:2] / digest[2:4] / digest
+    legacy.parent.mkdir()
+    legacy.write_bytes(attachment)
+    assert blobs.get(digest) == attachment
+
+
+def test_a_blob_directory_the_collector_cannot_use_is_one_line(
+    database: Database, sandbox, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _caller, blobs = sandbox
+    blobs.put(b"left by a refused invoice")
+    _age(blobs)
+    (blobs.root / ".quarantine").write_bytes(b"a file where the quarantine goes")
+    done = _cli(database, blobs, tmp_path, "blobs", "collect")
+    assert done.returncode == 7 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip() == (
+        f"error: No se puede usar el almacén de blobs en {blobs.root / '.quarantine'}: "
+        "El fichero ya existe [blobs.store_unusable]"
+    )
+
+
+def test_verify_names_the_invoices_whose_files_are_lost_or_damaged(
+    database: Database, sandbox, documents, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    caller, blobs = sandbox
+    first = _submit(database, caller, blobs, documents[0], b"%PDF-1.4 first attachment")
+    with database.unit_of_work() as session:  # cancelled: the same invoice may come again
+        session.execute(delete(InvoiceKey).where(InvoiceKey.invoice_id == first.id))
+    attachment = b"%PDF-1.4 second attachment"
+    second = _submit(database, caller, blobs, documents[1], attachment)
+    good = _cli(database, blobs, tmp_path, "--json", "blobs", "verify")
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout) | {"bytes": 0} == {"invoices": 2, "files": 4, "bytes": 0, "damage": []}
+
+    (blobs.root / first.blob_sha256[:2] / first.blob_sha256).unlink()
+    digest = hashlib.sha256(attachment).hexdigest()
+    (blobs.root / digest[:2] / digest).write_bytes(b"%PDF-1.4 second attachmenT")
+    done = _cli(database, blobs, tmp_path, "--json", "blobs", "verify")
+    assert done.returncode == 8, done.stderr
+    report = json.loads(done.stdout)
+    assert [(d["registry_number"], d["file"], d["problem"]) for d in report["damage"]] == [
+        (first.registry_number, "invoice", "missing"),
+        (second.registry_number, "attachment 1", "damaged"),
+    ]
+    numbers = f"{first.registry_number}, {second.registry_number}"
+    assert done.stderr.strip() == (
+        f"error: 2 facturas registradas han perdido ficheros o los tienen dañados ({numbers}): "
+        "restáurelos desde una copia de seguridad [blobs.invoices_damaged]"
+    )
+    text = _cli(database, blobs, tmp_path, "blobs", "verify").stdout.splitlines()
+    assert text[0] == "2 facturas comprobadas, 4 ficheros (" + text[0].split("(")[1]
+    assert text[0].endswith("1 perdidos, 1 dañados")
+    assert text[1] == f"{first.registry_number}: falta el fichero (invoice) «f.xsig», {first.blob_sha256}"
+    assert text[2] == f"{second.registry_number}: el fichero (attachment 1) «a1.pdf» está dañado, {digest}"
+    blobs.put(documents[0])  # restored from a backup
+    blobs.put(attachment)
+    assert _cli(database, blobs, tmp_path, "blobs", "verify").returncode == 0
+
+
+def _cli(
+    database: Database, blobs: LocalBlobStore, tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``facturahub ARGS`` on this database and blob store, in the default language."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FACTURAHUB_")}
+    env.update(
+        FACTURAHUB_DATABASE_URL=database.url,
+        FACTURAHUB_DATA_DIR=str(tmp_path / "var"),
+        FACTURAHUB_BLOB_DIR=str(blobs.root),
+    )
+    return subprocess.run(
+        [FACTURAHUB, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )

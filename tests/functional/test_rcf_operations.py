@@ -5,7 +5,9 @@ relies on, every operation, and the responses compared with what that client (aa
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
+from pathlib import Path
 
 import httpx
 from lxml import etree
@@ -365,3 +367,25 @@ def test_cancellation_answers_in_the_list_form(rcf_hub: RcfHub) -> None:
         "No procede",
     )
     assert supplier.service.consultarFactura(accepted).factura.tramitacion.codigo == "3100"
+
+
+def test_an_invoice_whose_stored_file_is_lost_is_named_not_an_internal_error(rcf_hub: RcfHub) -> None:
+    """The registry is told which invoice the hub cannot read, as a business error it can retry,
+    not a generic Fault; once the operator restores the file, the download works."""
+    number, sent = _new_invoice(rcf_hub)
+    digest = hashlib.sha256(sent).hexdigest()
+    stored = Path(rcf_hub.env["FACTURAHUB_DATA_DIR"]) / "blobs" / digest[:2] / digest
+    kept = stored.with_name("kept-by-the-test")
+    stored.rename(kept)  # lost (a disk replaced, a bad restore)
+    try:
+        refused = rcf_hub.rcf().service.descargarFactura(number)
+        assert refused.resultado.codigo == "001", refused.resultado.descripcion
+        assert refused.resultado.descripcion == (
+            "Mensaje genérico (El proceso finalizó con error): El hub no puede leer ahora los ficheros "
+            f"guardados de la factura {number}; el operador ha sido avisado en el registro del hub. "
+            "Vuelva a intentarlo más tarde"
+        )
+    finally:
+        kept.rename(stored)  # restored from a backup
+    downloaded = rcf_hub.rcf().service.descargarFactura(number)
+    assert downloaded.resultado.codigo == "0" and base64.b64decode(downloaded.factura.factura) == sent

@@ -9,7 +9,13 @@ Registered invoices are never at risk:
   the grace period (reused meanwhile) or referenced by an invoice or attachment committed meanwhile,
   it is put back; only then is it deleted. An intake that looks for it while it is aside writes it
   again, and a download reads it from there;
-- blobs left aside by an interrupted collection are put back when the next one starts.
+- blobs left aside by an interrupted collection are put back when the next one starts; a put-back
+  never replaces a copy an intake wrote again meanwhile, and makes the blob young;
+- one collection at a time per blob directory (:meth:`LocalBlobStore.collection_lock`, on every
+  node that shares it): a second one is refused, ``blobs.collection_running``.
+
+A blob directory the collector cannot use (no permission, ``.quarantine`` that is a file) is one
+message, ``blobs.store_unusable``, naming the path and the system's reason.
 """
 
 from __future__ import annotations
@@ -23,9 +29,12 @@ from pathlib import Path
 from sqlalchemy import bindparam, select, union
 from sqlalchemy.orm import Session
 
-from facturahub.store.blobs import LocalBlobStore, StoredBlob
+from facturahub.errors import ConfigurationError, Conflict
+from facturahub.i18n import register_messages
+from facturahub.store.blobs import CollectionRunning, LocalBlobStore, StoredBlob
 from facturahub.store.database import Database
 from facturahub.store.models import Invoice, InvoiceAttachment
+from facturahub.system_errors import system_reason
 
 log = logging.getLogger("facturahub.blobs")
 
@@ -66,6 +75,17 @@ def collect_blobs(
     if grace < timedelta(hours=1):
         raise ValueError("the grace period must be at least one hour")
     cutoff = ((now or datetime.now(UTC)) - grace).timestamp()
+    try:
+        with blobs.collection_lock():
+            return _collect(database, blobs, cutoff, dry_run)
+    except CollectionRunning:
+        raise Conflict("blobs.collection_running", directory=str(blobs.root)) from None
+    except OSError as exc:
+        path = str(exc.filename or blobs.root)
+        raise ConfigurationError("blobs.store_unusable", path=path, detail=system_reason(exc)) from exc
+
+
+def _collect(database: Database, blobs: LocalBlobStore, cutoff: float, dry_run: bool) -> Collection:
     done = Collection(dry_run=dry_run)
     if not dry_run:
         for aside, original in blobs.quarantined():
@@ -142,3 +162,19 @@ def _referenced(database: Database, digests: Iterable[str]) -> set[str]:
 
 def _referenced_in(session: Session, digests: list[str]) -> set[str]:
     return set(session.connection().scalars(_REFERENCED, {"digests": digests}))
+
+
+register_messages(
+    {
+        "blobs.collection_running": {
+            "es": "Ya hay una recogida de blobs en curso en {directory} (quizá en otro nodo); "
+            "vuelva a intentarlo cuando termine",
+            "en": "A blob collection is already running on {directory} (perhaps on another node); "
+            "try again when it has finished",
+        },
+        "blobs.store_unusable": {
+            "es": "No se puede usar el almacén de blobs en {path}: {detail}",
+            "en": "Cannot use the blob store at {path}: {detail}",
+        },
+    }
+)

@@ -441,6 +441,12 @@ register_messages(
             "es": "La factura {registry_number} está en el estado {current}; solo se descargan y confirman facturas en 1200",
             "en": "Invoice {registry_number} is in status {current}; only invoices in 1200 are downloaded and confirmed",
         },
+        "reception.stored_file_unreadable": {
+            "es": "El hub no puede leer ahora los ficheros guardados de la factura {number}; el operador "
+            "ha sido avisado en el registro del hub. Vuelva a intentarlo más tarde",
+            "en": "The hub cannot read the stored files of invoice {number} now; its operator has been "
+            "alerted in the hub's log. Try again later",
+        },
         "reception.rcf_code_required": {
             "es": "Debe indicarse el código RCF",
             "en": "The RCF code is required",

@@ -9,6 +9,7 @@ invoices. Status changes live in :mod:`facturahub.services.status_changes`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,15 +19,24 @@ from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
 from facturahub.domain.lifecycle import Flow
-from facturahub.errors import Conflict, FacturahubError, InvalidInput, NotFound, PermissionDenied
+from facturahub.errors import (
+    Conflict,
+    FacturahubError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StorageUnavailable,
+)
 from facturahub.services import audit
 from facturahub.services.actors import Actor
 from facturahub.services.invoices import REGISTRY_NUMBER, Named, find_by_number, lock_invoice, relations
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.platforms import approved_offices
 from facturahub.services.status_feed import record_status
-from facturahub.store.blobs import BlobStore
+from facturahub.store.blobs import BlobCorrupt, BlobNotFound, BlobStore
 from facturahub.store.models import Invoice, InvoiceEvent, Unit
+
+log = logging.getLogger("facturahub.reception")
 
 MAX_NEW = 500  # solicitarNuevasFacturas / solicitarNuevasAnulaciones
 MAX_LIST = 500  # consultarListadoFacturas
@@ -177,12 +187,24 @@ def download_invoice(
     _require_registered(invoice)
     return Download(
         invoice=invoice,
-        invoice_file=File(invoice.file_name, invoice.mime, blobs.get(invoice.blob_sha256)),
+        invoice_file=File(
+            invoice.file_name, invoice.mime, _stored_bytes(blobs, invoice, invoice.blob_sha256)
+        ),
         attachments=tuple(
-            File(attachment.name, attachment.mime, blobs.get(attachment.blob_sha256))
+            File(attachment.name, attachment.mime, _stored_bytes(blobs, invoice, attachment.blob_sha256))
             for attachment in invoice.attachments
         ),
     )
+
+
+def _stored_bytes(blobs: BlobStore, invoice: Invoice, sha256: str) -> bytes:
+    """A stored file of ``invoice``; one that is lost or damaged is an error naming the invoice
+    (the registry retries later; the operator restores it, ``facturahub blobs verify``)."""
+    try:
+        return blobs.get(sha256)
+    except (BlobNotFound, BlobCorrupt, OSError) as exc:
+        log.error("invoice %s: stored file %s cannot be read: %s", invoice.registry_number, sha256, exc)
+        raise StorageUnavailable("reception.stored_file_unreadable", number=invoice.registry_number) from exc
 
 
 def confirm_download(

@@ -12,8 +12,11 @@ before it looks a last time, so a blob that intake is reusing is never lost.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from facturahub.store.files import fsync_directory
 _HEX = frozenset("0123456789abcdef")
 TEMPORARY_PREFIX = ".tmp-"
 QUARANTINE = ".quarantine"
+COLLECTION_LOCK = ".collect.lock"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class BlobNotFound(LookupError):
 
 class BlobCorrupt(RuntimeError):
     pass
+
+
+class CollectionRunning(RuntimeError):
+    """Another collection holds this blob directory's lock."""
 
 
 class BlobStore(Protocol):
@@ -104,16 +112,17 @@ class LocalBlobStore:
         path = self._path(digest)
         ref = BlobRef(digest, len(data))
         existing = self._existing(digest)
-        if existing is not None:
+        if existing is not None and _holds(existing, data):
             try:
-                if existing.stat().st_size == len(data):
-                    os.utime(existing)  # reused: young again, so the collector leaves it alone
-                    # another process may have renamed it into place without its directory's
-                    # fsync yet: make the entry durable before a transaction refers to it
-                    fsync_directory(existing.parent)
-                    return ref
+                os.utime(existing)  # reused: young again, so the collector leaves it alone
+                # another process may have renamed it into place without its directory's
+                # fsync yet: make the entry durable before a transaction refers to it
+                fsync_directory(existing.parent)
+                return ref
             except FileNotFoundError:
                 pass  # the collector has just moved it aside: write it again
+        # absent, or a copy that is not these bytes (a flipped bit, a truncation, a file we cannot
+        # read, a directory in the way): the bytes in hand are written over it
         self._ensure_shard(path.parent)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
         try:
@@ -140,23 +149,28 @@ class LocalBlobStore:
     def get(self, sha256: str) -> bytes:
         """The blob's bytes, checked against its digest. A blob the collector has moved aside for
         its last look (it is put back if an invoice references it) is read from there, so a
-        download racing the collector never fails."""
-        data = self._read(sha256)
-        if data is None:  # the collector may have put it back between our looks: once more
-            data = self._read(sha256)
-        if data is None:
-            raise BlobNotFound(sha256)
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise BlobCorrupt(f"blob {sha256} does not match its digest")
-        return data
+        download racing the collector never fails. A copy that does not match its digest is
+        passed over for another (the older layout's, the quarantine's); with none left, a copy
+        that exists but is damaged is ``BlobCorrupt`` and no copy at all ``BlobNotFound``."""
+        for _attempt in range(2):  # the collector may have put it back between our looks: once more
+            damaged: list[str] = []
+            for path in self._candidates(sha256):
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:  # a directory in the way, no permission…
+                    damaged.append(f"{path}: {exc.strerror or exc}")
+                    continue
+                if hashlib.sha256(data).hexdigest() == sha256:
+                    return data
+                damaged.append(f"{path}: {len(data)} bytes that do not match the digest")
+            if damaged:
+                raise BlobCorrupt(f"blob {sha256} is damaged: {'; '.join(damaged)}")
+        raise BlobNotFound(sha256)
 
-    def _read(self, sha256: str) -> bytes | None:
-        for path in (self._path(sha256), self._legacy_path(sha256), self.root / QUARANTINE / sha256):
-            try:
-                return path.read_bytes()
-            except FileNotFoundError:
-                continue
-        return None
+    def _candidates(self, sha256: str) -> tuple[Path, ...]:
+        return (self._path(sha256), self._legacy_path(sha256), self.root / QUARANTINE / sha256)
 
     def exists(self, sha256: str) -> bool:
         return self._existing(sha256) is not None
@@ -165,18 +179,46 @@ class LocalBlobStore:
 
     def contents(self) -> Iterator[StoredBlob]:
         """Every blob file, in both layouts, and every temporary file (``temporary``), in one pass
-        over the shards; the quarantine is not included."""
+        over the shards; the quarantine is not included. A file that disappears while it is
+        listed (a temporary file renamed into place) is passed over."""
         for shard in _hex_entries(self.root, 2):
             for entry in os.scandir(shard):
+                found: StoredBlob | None = None
                 if entry.is_file(follow_symlinks=False):
                     if _is_digest(entry.name):
-                        yield _stored(entry)
+                        found = _stored(entry)
                     elif entry.name.startswith(TEMPORARY_PREFIX):
-                        yield _stored(entry, temporary=True)
+                        found = _stored(entry, temporary=True)
                 elif entry.is_dir(follow_symlinks=False) and len(entry.name) == 2 and _is_hex(entry.name):
-                    for legacy in os.scandir(entry.path):
-                        if legacy.is_file(follow_symlinks=False) and _is_digest(legacy.name):
-                            yield _stored(legacy)
+                    yield from self._legacy_contents(entry.path)
+                if found is not None:
+                    yield found
+
+    def _legacy_contents(self, directory: str) -> Iterator[StoredBlob]:
+        try:
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            return
+        for legacy in entries:
+            if legacy.is_file(follow_symlinks=False) and _is_digest(legacy.name):
+                found = _stored(legacy)
+                if found is not None:
+                    yield found
+
+    @contextlib.contextmanager
+    def collection_lock(self) -> Iterator[None]:
+        """Held for a whole collection: one collector at a time per blob directory, on every node
+        that shares it (``flock`` of ``.collect.lock``; NFS maps it to a POSIX lock). Another
+        collector running is :class:`CollectionRunning`, at once."""
+        handle = os.open(self.root / COLLECTION_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CollectionRunning(str(self.root)) from None
+            yield
+        finally:
+            os.close(handle)  # releases the lock
 
     def stored(self) -> Iterator[StoredBlob]:
         """Every blob file, in both layouts."""
@@ -187,10 +229,15 @@ class LocalBlobStore:
         return (blob for blob in self.contents() if blob.temporary)
 
     def quarantine(self, blob: StoredBlob) -> Path | None:
-        """Move a blob aside (one atomic rename); None when it is already gone."""
+        """Move a blob aside (one atomic rename); None when it is already gone, or when a twin
+        of it (the same digest in the other layout) is aside already: the quarantine belongs to
+        the one collector holding :meth:`collection_lock`, so nothing else puts a file there, and
+        a rename must never replace one."""
         aside = self.root / QUARANTINE
         aside.mkdir(exist_ok=True)
         target = aside / blob.sha256
+        if target.exists():
+            return None
         try:
             os.rename(blob.path, target)
         except FileNotFoundError:
@@ -207,10 +254,15 @@ class LocalBlobStore:
                 yield Path(entry.path), self._path(entry.name)
 
     def restore(self, aside: Path, original: Path) -> None:
-        """Put a quarantined blob back, durably (a copy written again meanwhile is identical)."""
+        """Put a quarantined blob back, durably, and young (so that this collection does not
+        take it again). A copy an intake wrote again meanwhile is never replaced: it is fresh and
+        complete, while the one aside may be the older; the one aside is then dropped."""
         original.parent.mkdir(exist_ok=True)
-        os.replace(aside, original)
+        with contextlib.suppress(FileExistsError):  # unlike a rename, a link never replaces
+            os.link(aside, original)
+        os.utime(original)
         fsync_directory(original.parent)
+        aside.unlink()
 
 
 def _is_hex(name: str) -> bool:
@@ -227,6 +279,21 @@ def _hex_entries(directory: Path, length: int) -> Iterator[str]:
             yield entry.path
 
 
-def _stored(entry: os.DirEntry[str], *, temporary: bool = False) -> StoredBlob:
-    status = entry.stat(follow_symlinks=False)
+def _stored(entry: os.DirEntry[str], *, temporary: bool = False) -> StoredBlob | None:
+    try:
+        status = entry.stat(follow_symlinks=False)
+    except FileNotFoundError:  # renamed into place, or removed, since the listing
+        return None
     return StoredBlob(entry.name, Path(entry.path), status.st_size, status.st_mtime, temporary)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``data`` (read back, not only sized:
+    a copy with a flipped bit has the right size)."""
+    try:
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return False
+            return handle.read(len(data) + 1) == data
+    except OSError:  # gone, unreadable, a directory
+        return False
