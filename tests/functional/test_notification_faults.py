@@ -214,3 +214,32 @@ def test_starttls_verifies_the_relay_for_its_host_name(worker: NotifyHub, tmp_pa
         worker.stop_worker()
         relay.stop()
         worker.start_worker()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        # a password in the address: never sent, and it would have been copied into every log
+        ("http://proveedor:S3cr3t-P4ss@127.0.0.1:9/x", "no puede llevar usuario ni contraseña"),
+        ("http://[::1/x", "no es una dirección http:// o https:// con servidor"),  # was an HTTP 500
+        ("http://ho\u2100st/x", "no es una dirección http:// o https:// con servidor"),  # NFKC: "ha/cst"
+        ("http://127.0.0.1:9/set estado", "lleva el carácter U+0020"),  # every attempt failed
+        ("http://127.0.0.1:9/x\x7f", "lleva el carácter U+007F"),
+        (
+            "http://127.0.0.1:9/\tx",
+            "«http://127.0.0.1:9/\\tx»: la dirección lleva el carácter U+0009",
+        ),  # was dropped
+        ("http://127.0.0.1:0/x", "el puerto 0 no existe"),  # the worker called port 80 instead
+        ("http://a..b/x", "«a..b» no es un nombre de servidor válido"),
+    ],
+)
+def test_an_address_that_could_never_be_called_as_written_is_refused(
+    notify_hub: NotifyHub, url: str, says: str
+) -> None:
+    client = notify_hub.notifications_client()
+    before = client.service.getNotificacion({"codigo": "3"}).notificacion
+    answer = client.service.setNotificacion({"codigo": "3", "estado": "ENABLED", "value": url})
+    assert answer.resultado.codigo == "318", answer.resultado.descripcion
+    assert says in answer.resultado.descripcion, answer.resultado.descripcion
+    assert "S3cr3t" not in answer.resultado.descripcion
+    assert client.service.getNotificacion({"codigo": "3"}).notificacion == before  # nothing stored

@@ -62,6 +62,8 @@ def guarded_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotifyHub]
         ("http://100.64.0.7/cgnat", "100.64.0.7", "compartida de operador"),
         ("http://0.0.0.0:{port}/", "0.0.0.0", "no especificada"),
         ("http://[2002:7f00:1::1]/6to4", "2002:7f00:1::1", "local (loopback)"),  # 6to4 of 127.0.0.1
+        ("http://192.0.0.8/ietf", "192.0.0.8", "reservada"),  # IETF protocol assignments: not global
+        ("http://[fec0::1]/site-local", "fec0::1", "reservada"),  # deprecated site-local
     ],
 )
 def test_configuring_a_non_public_endpoint_is_refused(

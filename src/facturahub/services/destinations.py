@@ -6,6 +6,7 @@ the operator's network. Unless the operator allows them, destinations that are n
 addresses are refused: loopback, private networks (RFC 1918, ``fc00::/7``), link-local
 (``169.254.0.0/16``, where cloud metadata services answer, and ``fe80::/10``), the shared address
 space (``100.64.0.0/10``), unspecified, multicast, reserved and documentation ranges, and IPv6
+(``192.0.0.0/24`` but two anycast addresses, IPv6 site-local ``fec0::/10``), and IPv6
 addresses that carry an IPv4 address that is any of these (IPv4-mapped, 6to4, NAT64).
 
 The rule applies twice: when the endpoint is configured (the integrator learns at once), and at
@@ -33,6 +34,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
+# IANA's IETF Protocol Assignments (RFC 6890): not globally reachable, though Python 3.11's
+# ``is_global`` says so for most of it; two anycast services in it are global (PCP, TURN).
+_IETF_PROTOCOL_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")
+_GLOBAL_ANYCAST = frozenset({ipaddress.IPv4Address("192.0.0.9"), ipaddress.IPv4Address("192.0.0.10")})
 
 
 class DestinationRefused(InvalidInput):
@@ -56,9 +61,17 @@ def address_kind(address: IPAddress) -> str | None:
         return "shared"
     if address.is_private:
         return "private"
-    if address.is_reserved or not address.is_global:
+    if address.is_reserved or not address.is_global or _special_purpose(address):
         return "reserved"
     return None
+
+
+def _special_purpose(address: IPAddress) -> bool:
+    """Ranges Python's tables miss: the deprecated IPv6 site-local ``fec0::/10`` (RFC 3879), and
+    ``192.0.0.0/24`` but for its two global anycast addresses."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return address.is_site_local
+    return address in _IETF_PROTOCOL_ASSIGNMENTS and address not in _GLOBAL_ANYCAST
 
 
 @dataclass(frozen=True)

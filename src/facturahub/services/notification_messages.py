@@ -84,6 +84,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "value «{url}»: no es una dirección http:// o https:// con servidor",
         "en": "value '{url}': not an http:// or https:// address with a host",
     },
+    "push.url_character": {
+        "es": "value «{url}»: la dirección lleva el carácter {character} (un espacio o un carácter de "
+        "control), que una URL no admite sin codificar (%20…)",
+        "en": "value '{url}': the address holds the character {character} (a space or a control "
+        "character), which a URL only carries encoded (%20…)",
+    },
+    "push.url_credentials": {
+        "es": "value: la dirección no puede llevar usuario ni contraseña (usuario:clave@): facturahub no "
+        "los envía y no deben quedar en los registros; proteja el servicio de otro modo (https, firma "
+        "del hub, red)",
+        "en": "value: the address may not carry a user or password (user:password@): facturahub does "
+        "not send them and they must not end up in logs; protect the service another way (https, the "
+        "hub's signature, the network)",
+    },
+    "push.url_port_zero": {
+        "es": "value «{url}»: el puerto 0 no existe; sin puerto, http:// usa el 80 y https:// el 443",
+        "en": "value '{url}': there is no port 0; without a port, http:// uses 80 and https:// 443",
+    },
+    "push.url_host_invalid": {
+        "es": "value «{url}»: «{host}» no es un nombre de servidor válido",
+        "en": "value '{url}': '{host}' is not a valid host name",
+    },
     "push.url_https_required": {
         "es": "value «{url}»: en producción la dirección debe ser https://",
         "en": "value '{url}': production requires an https:// address",

@@ -8,6 +8,7 @@ and is refused like any unknown type.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -121,18 +122,48 @@ def get_notification(session: Session, caller: CallerIdentity, code: str | None)
 
 
 def check_url(url: str, *, production: bool) -> None:
-    """Length, scheme, host and port; https in production."""
+    """Length, characters, scheme, host and port; https in production. What is stored is what is
+    called: nothing ``urlsplit`` would drop silently (a tab, a line break) or the HTTP client would
+    refuse at every attempt (a space, a control character, port 0), and no credentials, which the
+    hub would neither send nor keep out of its logs."""
     if len(url) > MAX_URL:
         raise InvalidInput("push.url_too_long", length=len(url), limit=MAX_URL)
-    parts = urlsplit(url)
+    unusable = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if unusable is not None:
+        raise InvalidInput(
+            "push.url_character",
+            url=url.encode("unicode_escape").decode(),
+            character=f"U+{ord(unusable):04X}",
+        )
     try:
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number raises here; so does "[::1" or "ho℀st"
     except ValueError:
         raise InvalidInput("push.url_invalid", url=url) from None
+    if "@" in parts.netloc:
+        raise InvalidInput("push.url_credentials")  # not echoed: it may hold a password
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("push.url_invalid", url=url)
+    if port == 0:
+        raise InvalidInput("push.url_port_zero", url=url)
+    if not _host_name_usable(parts.hostname):
+        raise InvalidInput("push.url_host_invalid", url=url, host=parts.hostname)
     if production and parts.scheme != "https":
         raise InvalidInput("push.url_https_required", url=url)
+
+
+def _host_name_usable(host: str) -> bool:
+    """An address literal, or a name every label of which DNS can carry (IDNA for the others)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:  # an empty label ("a..b"), a label over 63 characters…
+        return False
+    return True
 
 
 def check_destination(url: str, destinations: DestinationPolicy) -> None:

@@ -38,6 +38,10 @@ _RESULT_CODES = {
     "push.url_invalid": "318",
     "push.url_https_required": "318",
     "push.url_too_long": "318",
+    "push.url_character": "318",
+    "push.url_credentials": "318",
+    "push.url_port_zero": "318",
+    "push.url_host_invalid": "318",
     **{f"destination.{kind}": "318" for kind in REFUSED_KINDS},  # a non-public endpoint address
     "push.not_configured": "319",
 }
