@@ -280,7 +280,7 @@ class NotifyHub:
         if self._engine is None:
             self._engine = create_engine(self.env["FACTURAHUB_DATABASE_URL"])
         statement = text(
-            "SELECT n.id, n.channel, n.state, n.attempts, n.last_error FROM notifications n "
+            "SELECT n.id, n.channel, n.state, n.attempts, n.last_error, n.target FROM notifications n "
             "JOIN invoices i ON i.id = n.invoice_id WHERE i.registry_number = :number ORDER BY n.id"
         )
         with self._engine.connect() as connection:

@@ -6,13 +6,18 @@ loses nothing and sends nothing twice; failed notifications re-queued by `factur
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from huey import RedisHuey, SqliteHuey
 from lxml import etree
+from tests.functional.face_hub import register_sender
 from tests.functional.notify_hub import REDIS_URL, NotifyHub, PushEndpoint, notify_hub, wait_for
+from tests.functional.soap_client import zeep_client
+
+from facturahub.signatures.certgen import issue
 
 __all__ = ["notify_hub"]  # the module-scoped fixture
 
@@ -261,3 +266,85 @@ def _flush_queue(hub: NotifyHub) -> None:
         huey = SqliteHuey(name, filename=hub.env["FACTURAHUB_DATA_DIR"] + "/jobs.db")
     huey.storage.flush_queue()
     assert huey.pending_count() == 0
+
+
+# --- the endpoint at delivery time ---------------------------------------------------------------
+
+
+def _configure(client: Any, url: str, state: str = "ENABLED") -> None:
+    answer = client.service.setNotificacion({"codigo": "3", "estado": state, "value": url})
+    assert answer.resultado.codigo == "0", answer.resultado.descripcion
+
+
+def _push_row(hub: NotifyHub, number: str) -> dict[str, Any]:
+    [row] = [row for row in hub.rows(number) if row["channel"] == "push"]
+    return row
+
+
+def test_a_push_goes_where_the_platform_says_when_it_is_delivered(
+    notify_hub: NotifyHub, endpoint: PushEndpoint
+) -> None:
+    """A row kept the address it was queued with: an endpoint the supplier had replaced, or
+    disabled (perhaps because it was compromised), still got its invoices' data for hours of
+    retries, and ``notify retry`` sent it there again at any later time."""
+    notify_hub.stop_worker()
+    replaced, current = (
+        PushEndpoint(hub_cert_pem=notify_hub.hub_cert_pem),
+        PushEndpoint(hub_cert_pem=notify_hub.hub_cert_pem),
+    )
+    replaced.start()
+    current.start()
+    client = notify_hub.notifications_client()
+    try:
+        _configure(client, replaced.url)
+        moved = notify_hub.submit(notify_hub.suppliers_client(), correo="")
+        _configure(client, current.url)  # replaced before the worker delivered
+        notify_hub.start_worker()
+        wait_for(lambda: _push_row(notify_hub, moved)["state"] == "sent", what="the push to the new address")
+        assert [call.tramitacion for call in current.for_registry_number(moved)] == ["1200"]
+        assert replaced.calls == [] and _push_row(notify_hub, moved)["target"] == current.url
+        notify_hub.stop_worker()
+
+        withdrawn = notify_hub.submit(notify_hub.suppliers_client(), correo="")
+        _configure(client, current.url, "DISABLED")
+        notify_hub.start_worker()
+        wait_for(lambda: _push_row(notify_hub, withdrawn)["state"] == "dropped", what="the push dropped")
+        assert current.for_registry_number(withdrawn) == [] and replaced.calls == []
+        assert "disabled" in _push_row(notify_hub, withdrawn)["last_error"]
+        dropped = notify_hub.notifications("dropped")
+        assert withdrawn in [row["registry_number"] for row in dropped]
+    finally:
+        notify_hub.stop_worker()
+        _configure(client, endpoint.url)
+        notify_hub.start_worker()
+        replaced.stop()
+        current.stop()
+
+
+def test_a_deleted_platform_gets_no_more_pushes(notify_hub: NotifyHub, endpoint: PushEndpoint) -> None:
+    """``platform delete`` left its push endpoint enabled: the registry's later status changes
+    were still pushed there, and nobody could turn it off (the platform's own certificate is
+    refused from then on)."""
+    sender = issue("plataforma que se borra")
+    nif = "B00000042" if notify_hub.env["FACTURAHUB_DATABASE_URL"].startswith("sqlite") else "B00000059"
+    code = register_sender(notify_hub.env, notify_hub.env_root, nif, "Proveedor que se va", sender)
+    own = PushEndpoint(hub_cert_pem=notify_hub.hub_cert_pem)
+    own.start()
+    notify_hub.stop_worker()
+    try:
+        _configure(zeep_client(notify_hub.notifications_wsdl, sender, notify_hub.hub_cert_pem), own.url)
+        number = notify_hub.submit(
+            zeep_client(notify_hub.suppliers_wsdl, sender, notify_hub.hub_cert_pem), correo=""
+        )
+        notify_hub.cli("platform", "delete", code)
+        notify_hub.start_worker()
+        wait_for(lambda: _push_row(notify_hub, number)["state"] == "dropped", what="the push dropped")
+        registry = notify_hub.registry_client()
+        office = registry.service.solicitarNuevasFacturas("").facturas.solicitarNuevasFacturas
+        [mine] = [invoice for invoice in office if invoice.numeroRegistro == number]
+        answer = registry.service.confirmarDescargaFactura(mine.oficinaContable, number, "RCF-1")
+        assert answer.resultado.codigo == "0", answer.resultado.descripcion
+        assert [row["channel"] for row in notify_hub.rows(number)] == ["push"]  # nothing queued for 1300
+        assert own.calls == []
+    finally:
+        own.stop()

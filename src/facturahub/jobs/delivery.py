@@ -53,11 +53,20 @@ class Delivery:
             row = notifications.claim(session, notification_id, now, self.policy)
             if row is None:
                 return None
-            channel, target = row.channel, row.target
+            channel = row.channel
             if channel == notifications.MAIL:
                 content = render_mail(session, row, self.language, self.zone)
             else:
+                current = notifications.current_push_target(session, row)
+                if current is None:
+                    notifications.record_dropped(row)
+                    log.info(
+                        "notification %s (push to %s) dropped: push disabled", notification_id, row.target
+                    )
+                    return None
+                row.target = current  # replaced since it was queued: the new address
                 content = push_status(session, row)
+            target = row.target
         try:
             if isinstance(content, Mail):
                 self.mailer.send(content, message_id(notification_id, self.sender))

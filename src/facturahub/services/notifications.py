@@ -4,6 +4,9 @@ platform's enabled endpoint — and, once that transaction has committed, hands 
 job queue. The worker claims a due row, delivers it outside any transaction, and records the
 outcome: ``sent``, or a retry with exponential back-off, or ``failed`` after the last attempt.
 
+A push goes to the platform's endpoint as it is when it is delivered: replaced meanwhile, the new
+address; disabled, or the platform deleted, the row is ``dropped`` and nothing is sent.
+
 A row is claimed by moving its ``next_attempt_at`` forward by a lease in one conditional UPDATE, so
 two workers (or a scheduled retry and the sweeper) never deliver it at the same time; a worker that
 dies mid-delivery leaves the row due again when the lease ends (at-least-once). A ``sent`` row is
@@ -26,14 +29,15 @@ from facturahub.services import audit
 from facturahub.services import notification_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.services.actors import Actor, require_operator
 from facturahub.store.database import after_commit
-from facturahub.store.models import Invoice, Notification, PushEndpoint
+from facturahub.store.models import Invoice, Notification, Platform, PushEndpoint
 
 MAIL = "mail"
 PUSH = "push"
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
-STATES = (PENDING, SENT, FAILED)
+DROPPED = "dropped"  # a push whose platform disabled its endpoint (or was deleted) before delivery
+STATES = (PENDING, SENT, FAILED, DROPPED)
 JOB_QUEUE = "facturahub.job_queue"  # key of the job queue in ``Session.info`` (Database.session_info)
 _OUTBOX = "facturahub.outbox"  # rows added in this unit of work, dispatched once after commit
 _ENDPOINTS = "facturahub.push_endpoints"  # per-unit-of-work cache: platform id → endpoint URL
@@ -110,8 +114,15 @@ def queue_for_events(
 _INSERT_NOTIFICATIONS = insert(Notification).returning(Notification.id, sort_by_parameter_order=True)
 
 
-_PUSH_URL = select(PushEndpoint.url).where(
-    PushEndpoint.platform_id == bindparam("platform_id"), PushEndpoint.enabled.is_(True)
+# a deleted platform's endpoint is disabled with it; the join also covers rows from before that
+_PUSH_URL = (
+    select(PushEndpoint.url)
+    .join(Platform, Platform.id == PushEndpoint.platform_id)
+    .where(
+        PushEndpoint.platform_id == bindparam("platform_id"),
+        PushEndpoint.enabled.is_(True),
+        Platform.deleted_at.is_(None),
+    )
 )
 
 
@@ -161,6 +172,25 @@ def claim(session: Session, notification_id: int, now: datetime, policy: RetryPo
     if getattr(result, "rowcount", 0) != 1:
         return None
     return session.get(Notification, notification_id, populate_existing=True)
+
+
+def current_push_target(session: Session, row: Notification) -> str | None:
+    """Where a push goes *now*: the invoice's platform's enabled endpoint, which the supplier may
+    have replaced or disabled (or an operator deleted the platform) since the row was queued.
+    A row keeps no right to the address it was queued with: invoice data never goes to an
+    endpoint its platform has withdrawn."""
+    platform_id = session.scalar(select(Invoice.platform_id).where(Invoice.id == row.invoice_id))
+    if platform_id is None:
+        return None
+    return session.connection().scalar(_PUSH_URL, {"platform_id": platform_id})
+
+
+def record_dropped(row: Notification) -> None:
+    """A push not to be delivered: its platform's endpoint is disabled, or the platform deleted."""
+    row.state, row.last_error = (
+        DROPPED,
+        "not delivered: the platform's push endpoint was disabled or the platform deleted",
+    )
 
 
 def record_sent(session: Session, notification_id: int, now: datetime) -> None:
