@@ -27,7 +27,7 @@ from facturahub.services.intake import Attachment, IntakePolicy, Submission, sub
 from facturahub.signatures.xades import verify_invoice_signature
 from facturahub.signatures.xades_sign import sign_invoice
 from facturahub.store.blobs import BlobCorrupt, LocalBlobStore, StoredBlob
-from facturahub.store.database import Database
+from facturahub.store.database import Database, safe_url
 from facturahub.store.models import InvoiceKey
 
 GRACE = timedelta(hours=24)
@@ -118,7 +118,7 @@ def test_a_blob_reused_while_it_is_aside_is_kept(database: Database, sandbox, do
             registered.append(_submit(database, caller, blobs, documents[2]).blob_sha256)
             return moved
 
-    done = collect_blobs(database, IntakeDuringCollection(blobs.root), grace=GRACE)
+    done = collect_blobs(database, IntakeDuringCollection(blobs.root), grace=GRACE, empty_database_ok=True)
     assert len(registered) == 1 and done.removed == 0 and done.kept_at_last_look == 1
     assert blobs.get(registered[0]) == documents[2] and not list(blobs.quarantined())
 
@@ -189,7 +189,8 @@ def test_a_fresh_copy_is_never_replaced_by_the_one_an_interrupted_collection_lef
         def put(self, data: bytes):  # type: ignore[no-untyped-def]
             ref = super().put(data)
             if data == attachment:
-                collections.append(collect_blobs(database, LocalBlobStore(self.root), grace=GRACE))
+                store = LocalBlobStore(self.root)  # no invoice committed yet: a new hub
+                collections.append(collect_blobs(database, store, grace=GRACE, empty_database_ok=True))
             return ref
 
     registered = _submit(database, caller, CollectionBeforeCommit(blobs.root), documents[0], attachment)
@@ -238,9 +239,10 @@ def test_a_blob_in_both_layouts_is_collected_without_a_crash(database: Database,
     legacy.parent.mkdir()
     legacy.write_bytes(b"an orphan in two layouts")
     _age(blobs)
-    first = collect_blobs(database, blobs, grace=GRACE)
+    first = collect_blobs(database, blobs, grace=GRACE, empty_database_ok=True)
     assert first.examined == 2 and first.removed == 1 and blobs.exists(orphan.sha256)  # its twin: next run
-    assert collect_blobs(database, blobs, grace=GRACE).removed == 1 and not blobs.exists(orphan.sha256)
+    again = collect_blobs(database, blobs, grace=GRACE, empty_database_ok=True)
+    assert again.removed == 1 and not blobs.exists(orphan.sha256)
     assert not list(blobs.quarantined())
 
 
@@ -276,12 +278,34 @@ def test_a_blob_directory_the_collector_cannot_use_is_one_line(
     blobs.put(b"left by a refused invoice")
     _age(blobs)
     (blobs.root / ".quarantine").write_bytes(b"a file where the quarantine goes")
-    done = _cli(database, blobs, tmp_path, "blobs", "collect")
+    done = _cli(database, blobs, tmp_path, "blobs", "collect", "--empty-database-ok")
     assert done.returncode == 7 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip() == (
         f"error: No se puede usar el almacén de blobs en {blobs.root / '.quarantine'}: "
         "El fichero ya existe [blobs.store_unusable]"
     )
+
+
+def test_a_database_without_invoices_beside_a_store_with_files_is_refused(
+    database: Database, sandbox, documents, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The reviewer's cron job: the hub's blob directory, but a migrated empty database (a
+    staging copy; the default SQLite file of an environment without the hub's settings). Every
+    blob looked like an orphan, and all were removed."""
+    caller, blobs = sandbox
+    kept = [blobs.put(data).sha256 for data in (documents[0], b"%PDF-1.4 an attachment")]
+    _age(blobs)
+    for args in ((), ("--dry-run",)):
+        done = _cli(database, blobs, tmp_path, "blobs", "collect", *args)
+        assert done.returncode == 7 and done.stderr.strip().endswith("[blobs.database_has_no_invoices]"), (
+            done.stderr
+        )
+        assert f"La base de datos {safe_url(database.url)} no tiene ninguna factura" in done.stderr
+    assert all(blobs.exists(digest) for digest in kept)
+    done = _cli(database, blobs, tmp_path, "--json", "blobs", "collect", "--empty-database-ok")
+    assert done.returncode == 0 and json.loads(done.stdout)["removed"] == 2, done.stderr
+    _submit(database, caller, blobs, documents[0])  # a hub with an invoice: no flag needed
+    assert _cli(database, blobs, tmp_path, "blobs", "collect").returncode == 0
 
 
 def test_verify_names_the_invoices_whose_files_are_lost_or_damaged(

@@ -27,8 +27,13 @@ def blobs() -> None:
     help="Leave alone blobs written or reused more recently than this.",
 )
 @click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+@click.option(
+    "--empty-database-ok",
+    is_flag=True,
+    help="Collect although the database holds no invoice (a hub that has registered none yet).",
+)
 @click.pass_obj
-def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool) -> None:
+def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool, empty_database_ok: bool) -> None:
     """Remove blobs that no invoice references (left by refused invoices) and stale temporaries."""
     from facturahub.services.blob_collector import collect_blobs
     from facturahub.store.blobs import LocalBlobStore
@@ -36,7 +41,13 @@ def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool) -> None:
     def action() -> None:
         settings = obj.settings()
         store = LocalBlobStore(settings.ensure_blob_dir())
-        done = collect_blobs(obj.database(), store, grace=timedelta(hours=grace_hours), dry_run=dry_run)
+        done = collect_blobs(
+            obj.database(),
+            store,
+            grace=timedelta(hours=grace_hours),
+            dry_run=dry_run,
+            empty_database_ok=empty_database_ok,
+        )
         figures = asdict(done)
         text = translate(
             "blobs.would_collect" if dry_run else "blobs.collected",
