@@ -137,6 +137,26 @@ def test_the_hub_still_refuses_what_it_can_judge_and_leaves_unknown_names_to_the
     ]
 
 
+def test_an_internationalised_name_reaches_the_proxy_as_its_a_label(
+    hub_identity: Any, proxy: ForwardProxy
+) -> None:
+    """``bücher.example`` failed inside the HTTP client (``'ascii' codec can't encode``), before
+    the proxy was asked and without naming it."""
+    pusher = _pusher(hub_identity, proxy.url(USERINFO), allowed="")
+    with pytest.raises(
+        PushFailed, match=r"through the proxy 127\.0\.0\.1:\d+: Tunnel connection failed: 502"
+    ):
+        pusher.push("https://b\u00fccher.invalid/proveedor", push_status())
+    with pytest.raises(
+        PushFailed, match=r"HTTP 502 from http://b\u00fccher\.invalid:8080/p\?x=1 through the proxy"
+    ):
+        pusher.push("http://b\u00fccher.invalid:8080/p?x=1", push_status())
+    assert [(r["method"], r["target"]) for r in proxy.requests] == [
+        ("CONNECT", "xn--bcher-kva.invalid:443"),
+        ("POST", "http://xn--bcher-kva.invalid:8080/p?x=1"),
+    ]
+
+
 def test_exempted_endpoints_are_called_straight_under_the_full_destination_rule(
     hub_identity: Any, proxy: ForwardProxy
 ) -> None:

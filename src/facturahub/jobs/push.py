@@ -100,6 +100,7 @@ class SOAPPusher:
     def push(self, url: str, status: PushStatus) -> None:
         parts = urlsplit(url)
         host, port = host_and_port(url)
+        host = _a_label(host)
         headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
         proxy = None if self.direct.matches(host) else self.proxy
         try:
@@ -163,10 +164,20 @@ class SOAPPusher:
             tunnel.set_tunnel(host, port, headers=credentials)
             return tunnel, _origin_form(parts)
         headers.update(credentials)
-        absolute = urlunsplit(
-            (parts.scheme, parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, "")
-        )
+        authority = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        absolute = urlunsplit((parts.scheme, authority, parts.path or "/", parts.query, ""))
         return http.client.HTTPConnection(proxy.host, proxy.port, timeout=self.timeout), absolute
+
+
+def _a_label(host: str) -> str:
+    """The host as DNS and HTTP carry it: an internationalised name as its A-label (IDNA), which
+    the CONNECT line and an absolute URL must be written in (they are ASCII)."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # refused when configured; an older row fails its attempt with the name
+        raise PushFailed(f"the host name {host} cannot be written for DNS (IDNA)") from None
 
 
 def _origin_form(parts: SplitResult) -> str:
