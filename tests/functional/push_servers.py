@@ -265,18 +265,24 @@ class RawEndpoint:
 
     def _serve(self, client: socket.socket) -> None:
         record: dict[str, Any] = {"opened": datetime.now(UTC), "closed": None, "client_hung_up": False}
+        record["request"] = b""
         self.connections.append(record)
         with client:
             if self.reads_request:
-                self._read_request(client)
+                record["request"] = self._read_request(client)
             try:
                 self.answer(client)
             except OSError:
                 record["client_hung_up"] = True
         record["closed"] = datetime.now(UTC)
 
+    def connections_for(self, registry_number: str) -> list[dict[str, Any]]:
+        """The connections whose request named this invoice: a push goes to the endpoint as it is
+        at delivery, so an earlier test's pending pushes may arrive here too."""
+        return [c for c in list(self.connections) if registry_number.encode() in c["request"]]
+
     @staticmethod
-    def _read_request(client: socket.socket) -> None:
+    def _read_request(client: socket.socket) -> bytes:
         head, rest = _read_head(client)
         length = 0
         for line in (head or "").split("\r\n"):
@@ -288,6 +294,7 @@ class RawEndpoint:
             if not chunk:
                 break
             rest += chunk
+        return rest
 
     def close(self) -> None:
         self._closing = True

@@ -69,8 +69,8 @@ def test_an_endpoint_that_drips_its_answer_is_cut_at_the_deadline(worker: Notify
             lambda: _row(worker, number, "push")["last_error"], timeout=40, what="the first attempt to end"
         )
         assert f"no complete answer from {endpoint.url()} within 5 s" in failed
-        assert len(endpoint.connections) == 1  # one call for that attempt (the retry waits ≥ 1 s)
-        first = endpoint.connections[0]
+        assert len(endpoint.connections_for(number)) == 1  # one call for that attempt (the retry waits ≥ 1 s)
+        first = endpoint.connections_for(number)[0]
         wait_for(lambda: first["closed"] is not None, timeout=10, what="the endpoint to see the hang-up")
         assert first["client_hung_up"]
         assert (first["closed"] - first["opened"]).total_seconds() < 15  # cut at 5 s, not after 14 h
@@ -87,7 +87,7 @@ def test_an_error_holding_a_nul_byte_is_stored_escaped_and_the_row_fails(worker:
         number = worker.submit(worker.suppliers_client(), correo="")
         wait_for(lambda: _row(worker, number, "push")["state"] == "failed", timeout=60, what="the failed row")
         row = _row(worker, number, "push")
-        assert row["attempts"] == 4 and len(endpoint.connections) == 4
+        assert row["attempts"] == 4 and len(endpoint.connections_for(number)) == 4
         assert "redirects are not followed (http://elsewhere.example/\\x00x)" in row["last_error"]
         listed = worker.notifications("failed")
         assert row["id"] in {entry["id"] for entry in listed}
