@@ -24,7 +24,7 @@ from lxml import etree
 from facturahub.config import NoProxy, ProxyAddress
 from facturahub.errors import FacturahubError
 from facturahub.jobs.deadline import deadline
-from facturahub.services.destinations import DestinationPolicy, DestinationRefused, host_and_port
+from facturahub.services.destinations import DestinationPolicy, DestinationRefused, a_label, host_and_port
 from facturahub.services.notification_content import FlowStatus, PushStatus
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.wssecurity import sign_envelope
@@ -100,7 +100,10 @@ class SOAPPusher:
     def push(self, url: str, status: PushStatus) -> None:
         parts = urlsplit(url)
         host, port = host_and_port(url)
-        host = _a_label(host)
+        try:
+            host = a_label(host)  # CONNECT and an absolute URL are ASCII
+        except ValueError as exc:  # refused when configured; an older row fails its attempt
+            raise PushFailed(str(exc)) from None
         headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": f'"{SOAP_ACTION}"'}
         proxy = None if self.direct.matches(host) else self.proxy
         try:
@@ -167,17 +170,6 @@ class SOAPPusher:
         authority = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
         absolute = urlunsplit((parts.scheme, authority, parts.path or "/", parts.query, ""))
         return http.client.HTTPConnection(proxy.host, proxy.port, timeout=self.timeout), absolute
-
-
-def _a_label(host: str) -> str:
-    """The host as DNS and HTTP carry it: an internationalised name as its A-label (IDNA), which
-    the CONNECT line and an absolute URL must be written in (they are ASCII)."""
-    if host.isascii():
-        return host
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:  # refused when configured; an older row fails its attempt with the name
-        raise PushFailed(f"the host name {host} cannot be written for DNS (IDNA)") from None
 
 
 def _origin_form(parts: SplitResult) -> str:

@@ -10,7 +10,7 @@ number of invoices, and may run while the hub serves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -74,15 +74,19 @@ def verify_blobs(database: Database, blobs: LocalBlobStore) -> Verification:
                 ("invoice", row.file_name, row.blob_sha256),
                 *by_invoice.get(row.id, []),
             ]:
-                _check(blobs, done, Damage(row.registry_number, file, name, digest, ""))
+                done.files += 1
+                problem = _problem(blobs, done, digest)
+                if problem is not None:
+                    done.damage.append(Damage(row.registry_number, file, name, digest, problem))
         after = page[-1].id
 
 
-def _check(blobs: LocalBlobStore, done: Verification, file: Damage) -> None:
-    done.files += 1
+def _problem(blobs: LocalBlobStore, done: Verification, sha256: str) -> str | None:
+    """``missing``, ``damaged``, or None when the file reads back as registered."""
     try:
-        done.bytes += len(blobs.get(file.sha256))
+        done.bytes += len(blobs.get(sha256))
     except BlobNotFound:
-        done.damage.append(replace(file, problem="missing"))
+        return "missing"
     except BlobCorrupt:
-        done.damage.append(replace(file, problem="damaged"))
+        return "damaged"
+    return None

@@ -127,6 +127,18 @@ def host_and_port(url: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
+def a_label(host: str) -> str:
+    """The host as DNS and HTTP carry it: an address literal as it is, a name in ASCII (an
+    internationalised one as its A-label, ``xn--…``). ``ValueError`` for a name DNS cannot carry:
+    an empty label (``a..b``), a label over 63 characters."""
+    if _literal(host) is not None:
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"the host name {host} cannot be written for DNS (IDNA): {exc}") from None
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """The addresses ``host`` resolves to (a literal address resolves to itself), in the
     resolver's order, without duplicates; empty when it does not resolve."""

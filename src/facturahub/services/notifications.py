@@ -114,7 +114,7 @@ def queue_for_events(
 _INSERT_NOTIFICATIONS = insert(Notification).returning(Notification.id, sort_by_parameter_order=True)
 
 
-# a deleted platform's endpoint is disabled with it; the join also covers rows from before that
+# a deleted platform's endpoint is never called, whatever its own ``enabled`` says
 _PUSH_URL = (
     select(PushEndpoint.url)
     .join(Platform, Platform.id == PushEndpoint.platform_id)

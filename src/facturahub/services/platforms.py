@@ -15,9 +15,8 @@ from facturahub.errors import Conflict, InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_integrator, require_operator
 from facturahub.services.certificates import get_certificate
-from facturahub.services.notifications import forget_push_endpoints
 from facturahub.services.people import get_integrator
-from facturahub.store.models import Certificate, Platform, PlatformUnit, PushEndpoint, Unit
+from facturahub.store.models import Certificate, Platform, PlatformUnit, Unit
 
 
 def create_platform(
@@ -121,16 +120,6 @@ def delete_platform(session: Session, actor: Actor, code: str, *, now: datetime 
             association.decided_at = moment
             association.decided_by = actor.label
     platform.deleted_at = moment
-    pushes = list(
-        session.scalars(
-            select(PushEndpoint).where(
-                PushEndpoint.platform_id == platform.id, PushEndpoint.enabled.is_(True)
-            )
-        )
-    )
-    for endpoint in pushes:  # no invoice data goes out on behalf of a deleted platform
-        endpoint.enabled, endpoint.updated_at = False, moment
-    forget_push_endpoints(session)
     audit.record(
         session,
         actor,
@@ -138,7 +127,6 @@ def delete_platform(session: Session, actor: Actor, code: str, *, now: datetime 
         target=f"platform:{platform.code}",
         integrator_id=platform.integrator_id,
         released_certificates=released,
-        disabled_push_endpoints=[endpoint.url for endpoint in pushes],
     )
     return platform
 

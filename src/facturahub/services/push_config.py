@@ -8,7 +8,6 @@ and is refused like any unknown type.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ from facturahub.errors import InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services import notification_messages as _messages  # noqa: F401  (registers the catalog)
 from facturahub.services.actors import Actor
-from facturahub.services.destinations import DestinationPolicy, host_and_port
+from facturahub.services.destinations import DestinationPolicy, a_label, host_and_port
 from facturahub.services.lookup import CallerIdentity
 from facturahub.services.notifications import forget_push_endpoints
 from facturahub.store.models import PushEndpoint
@@ -146,24 +145,12 @@ def check_url(url: str, *, production: bool) -> None:
         raise InvalidInput("push.url_invalid", url=url)
     if port == 0:
         raise InvalidInput("push.url_port_zero", url=url)
-    if not _host_name_usable(parts.hostname):
-        raise InvalidInput("push.url_host_invalid", url=url, host=parts.hostname)
+    try:
+        a_label(parts.hostname)
+    except ValueError:
+        raise InvalidInput("push.url_host_invalid", url=url, host=parts.hostname) from None
     if production and parts.scheme != "https":
         raise InvalidInput("push.url_https_required", url=url)
-
-
-def _host_name_usable(host: str) -> bool:
-    """An address literal, or a name every label of which DNS can carry (IDNA for the others)."""
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        host.encode("idna")
-    except UnicodeError:  # an empty label ("a..b"), a label over 63 characters…
-        return False
-    return True
 
 
 def check_destination(url: str, destinations: DestinationPolicy) -> None:
