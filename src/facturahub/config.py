@@ -243,6 +243,21 @@ class Settings(BaseModel):
     notify_retry_seconds: float = Field(default=60.0, gt=0, le=86400, allow_inf_nan=False)
     notify_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400, allow_inf_nan=False)
     push_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
+    push_per_endpoint: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="push calls in flight to one endpoint (host and port) at once, per worker process; "
+        "the others wait, unattempted, while the worker's other threads serve other endpoints",
+    )
+    push_pause_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=86400,
+        allow_inf_nan=False,
+        description="after an endpoint leaves a call unanswered for the whole push timeout, its pushes "
+        "fail at once, without a call, for this long; 0: never pause",
+    )
     # Push endpoints are named by integrators and called from inside the operator's network: see
     # facturahub.services.destinations (server-side request forgery).
     push_private_destinations: bool | None = Field(

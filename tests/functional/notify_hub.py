@@ -50,6 +50,7 @@ from facturahub.signatures.certgen import Identity
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 FACE = "https://webservice.face.gob.es"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 
 
@@ -118,6 +119,8 @@ class Push:
     motivo_tramitacion: str | None
     motivo_anulacion: str | None
     token_der: bytes
+    signature_method: str
+    digest_methods: list[str]
 
 
 @dataclass
@@ -187,6 +190,8 @@ class PushEndpoint:
             motivo_tramitacion=factura.findtext("tramitacion/motivo") or None,
             motivo_anulacion=factura.findtext("anulacion/motivo") or None,
             token_der=base64.b64decode(token.text),
+            signature_method=envelope.find(f".//{{{DSIG}}}SignatureMethod").get("Algorithm", ""),
+            digest_methods=[d.get("Algorithm", "") for d in envelope.iter(f"{{{DSIG}}}DigestMethod")],
         )
 
     def for_registry_number(self, number: str) -> list[Push]:

@@ -348,3 +348,40 @@ def test_a_deleted_platform_gets_no_more_pushes(notify_hub: NotifyHub, endpoint:
         assert own.calls == []
     finally:
         own.stop()
+
+
+def test_pushes_are_signed_with_the_configured_algorithm(
+    notify_hub: NotifyHub, endpoint: PushEndpoint
+) -> None:
+    """``FACTURAHUB_RESPONSE_SIGNATURE_ALGORITHM`` chose how responses were signed, while pushes
+    were always rsa-sha256: a platform that verifies only rsa-sha1 could not take them."""
+    client = notify_hub.suppliers_client()
+    default = notify_hub.submit(client, correo="")
+    wait_for(lambda: endpoint.for_registry_number(default), what="the push signed by default")
+    [push] = endpoint.for_registry_number(default)
+    assert push.signature_method == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    assert set(push.digest_methods) == {"http://www.w3.org/2001/04/xmlenc#sha256"}
+    notify_hub.stop_worker()
+    try:
+        for algorithm, method, digest in (
+            (
+                "rsa-sha1",
+                "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                "http://www.w3.org/2000/09/xmldsig#sha1",
+            ),
+            (
+                "rsa-sha512",
+                "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+                "http://www.w3.org/2001/04/xmlenc#sha512",
+            ),
+        ):
+            notify_hub.start_worker(FACTURAHUB_RESPONSE_SIGNATURE_ALGORITHM=algorithm)
+            number = notify_hub.submit(client, correo="")
+            wait_for(lambda number=number: endpoint.for_registry_number(number), what=f"the {algorithm} push")
+            notify_hub.stop_worker()
+            [push] = endpoint.for_registry_number(number)
+            assert (push.signature_method, set(push.digest_methods)) == (method, {digest})
+            assert not endpoint.rejected  # the endpoint verified each with the hub's certificate
+    finally:
+        notify_hub.stop_worker()
+        notify_hub.start_worker()

@@ -66,6 +66,9 @@ def test_the_time_zone_is_madrid_unless_configured() -> None:
             "leave FACTURAHUB_PUSH_PROXY_URL unset",
         ),
         ({"FACTURAHUB_PUSH_NO_PROXY": "http://intranet.example"}, "config.invalid", "push_no_proxy"),
+        ({"FACTURAHUB_PUSH_PER_ENDPOINT": "0"}, "config.invalid", "push_per_endpoint"),
+        ({"FACTURAHUB_PUSH_PAUSE_SECONDS": "-1"}, "config.invalid", "push_pause_seconds"),
+        ({"FACTURAHUB_PUSH_PAUSE_SECONDS": "inf"}, "config.invalid", "push_pause_seconds"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(environ: dict[str, str], key: str, fragment: str) -> None:

@@ -40,6 +40,11 @@ class PushFailed(Exception):
     """The endpoint did not acknowledge the notification (the message says why)."""
 
 
+class EndpointSilent(PushFailed):
+    """The endpoint left the call unanswered for the whole timeout (or did not accept the
+    connection in that time): the worker pauses calls to it (jobs/endpoint_gate.py)."""
+
+
 class Pusher(Protocol):
     def push(self, url: str, status: PushStatus) -> None:
         """Deliver ``status`` to ``url`` or raise (any exception counts as a failed attempt)."""
@@ -85,15 +90,18 @@ class SOAPPusher:
         destinations: DestinationPolicy,
         proxy: ProxyAddress | None = None,
         direct: NoProxy | None = None,
+        algorithm: str = "rsa-sha256",
     ) -> None:
         self.identity, self.timeout, self.destinations, self.proxy = identity, timeout, destinations, proxy
         self.direct = direct or NoProxy()
+        self.algorithm = algorithm  # as the hub's responses (FACTURAHUB_RESPONSE_SIGNATURE_ALGORITHM)
 
     def signed_request(self, status: PushStatus) -> bytes:
         return sign_envelope(
             set_estado_factura(status),
             self.identity.certificate,
             self.identity.private_key,
+            algorithm=self.algorithm,
             now=datetime.now(UTC),
         )
 
@@ -124,15 +132,15 @@ class SOAPPusher:
                 response = connection.getresponse()
                 body = response.read(MAX_RESPONSE + 1)
             except (OSError, http.client.HTTPException) as exc:
-                if expiry.expired:
-                    raise PushFailed(late) from exc
+                if expiry.expired or isinstance(exc, TimeoutError):
+                    raise EndpointSilent(late) from exc
                 if not via and isinstance(exc, OSError):
                     raise
                 raise PushFailed(f"{type(exc).__name__}{via}: {exc}") from exc
             finally:
                 connection.close()
         if expiry.expired:  # cut short: what was read is a truncated answer
-            raise PushFailed(late)
+            raise EndpointSilent(late)
         if 300 <= response.status < 400:
             location = response.getheader("Location", "")
             raise PushFailed(

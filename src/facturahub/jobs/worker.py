@@ -10,6 +10,7 @@ import logging
 
 from facturahub.config import Settings
 from facturahub.jobs.delivery import Delivery, retry_policy
+from facturahub.jobs.endpoint_gate import EndpointGate
 from facturahub.jobs.mailer import SMTPMailer
 from facturahub.jobs.push import SOAPPusher
 from facturahub.jobs.queue import Jobs, attach_job_queue
@@ -32,11 +33,13 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
             DestinationPolicy.from_settings(settings),
             settings.push_proxy,
             settings.push_direct,
+            settings.response_signature_algorithm,
         ),
         policy=retry_policy(settings),
         language=settings.language,
         sender=settings.smtp_from,
         zone=settings.zone,
+        gate=EndpointGate(settings.push_per_endpoint, settings.push_pause_seconds, jobs.deliver),
     )
     return jobs
 

@@ -215,9 +215,15 @@ def _printable_char(char: str) -> str:
 
 
 def record_failure(
-    session: Session, notification_id: int, error: str, now: datetime, policy: RetryPolicy
+    session: Session,
+    notification_id: int,
+    error: str,
+    now: datetime,
+    policy: RetryPolicy,
+    not_before: datetime | None = None,
 ) -> datetime | None:
-    """Count a failed attempt; returns when to try again, or ``None`` when the row is now failed."""
+    """Count a failed attempt; returns when to try again (the back-off, and not before
+    ``not_before``), or ``None`` when the row is now failed."""
     row = session.get(Notification, notification_id)
     if row is None or row.state != PENDING:
         return None
@@ -226,8 +232,14 @@ def record_failure(
     if row.attempts >= policy.max_attempts:
         row.state = FAILED
         return None
-    row.next_attempt_at = now + policy.delay(row.attempts)
+    retry_at = now + policy.delay(row.attempts)
+    row.next_attempt_at = retry_at if not_before is None else max(retry_at, not_before)
     return row.next_attempt_at
+
+
+def release_claim(row: Notification, now: datetime) -> None:
+    """Give back a claimed row without an attempt (its endpoint was busy): due again at once."""
+    row.next_attempt_at = now
 
 
 def due_ids(session: Session, now: datetime, limit: int = 1000) -> list[int]:

@@ -77,15 +77,17 @@ def sign_envelope(
     private_key: rsa.RSAPrivateKey,
     *,
     algorithm: str = "rsa-sha256",
-    digest: str = "sha256",
+    digest: str | None = None,
     now: datetime,
     lifetime_seconds: int = 300,
 ) -> bytes:
     """Return the signed envelope as UTF-8 bytes with an XML declaration. The input is not changed.
 
     ``algorithm``: ``rsa-sha1`` | ``rsa-sha256`` | ``rsa-sha512``; ``digest``: ``sha1`` | ``sha256``
-    | ``sha512``. The envelope must be SOAP 1.1 with a Body and no wsse:Security yet.
+    | ``sha512``, by default the algorithm's own (rsa-sha1 digests with sha1, and so on). The
+    envelope must be SOAP 1.1 with a Body and no wsse:Security yet.
     """
+    digest = digest or algorithm.removeprefix("rsa-")
     signature_method = SIGNATURE_METHOD_NAMES.get(algorithm)
     digest_method = DIGEST_METHOD_NAMES.get(digest)
     if signature_method is None or digest_method is None:

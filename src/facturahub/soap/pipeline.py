@@ -293,6 +293,5 @@ class Pipeline:
             identity.certificate,
             identity.private_key,
             algorithm=algorithm,
-            digest=algorithm.removeprefix("rsa-"),  # rsa-sha1 signs sha1 digests, and so on
             now=datetime.now(UTC),
         )
