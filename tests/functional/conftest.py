@@ -67,6 +67,7 @@ def sandbox(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The sandbox seeded in ``database`` by the real use case: (the supplier as a verified
     caller, a blob store) for tests that drive the intake use case directly."""
     from facturahub.services import lookup
+    from facturahub.services.blob_binding import bind_store
     from facturahub.services.sandbox import init_sandbox
     from facturahub.signatures.certgen import issue
     from facturahub.store.blobs import LocalBlobStore
@@ -75,4 +76,6 @@ def sandbox(database: Database, tmp_path: Path):  # type: ignore[no-untyped-def]
         summary = init_sandbox(session, tmp_path / "sandbox", issue("hub"), "http://127.0.0.1:1")
     with database.unit_of_work() as session:
         caller = lookup.identify_caller(session, thumbprint=summary["supplier"]["certificate_sha256"])
-    return caller, LocalBlobStore(tmp_path / "blobs")
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    bind_store(database, blobs)  # as `facturahub serve` does at start
+    return caller, blobs

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,13 +23,15 @@ from tests.functional.face_hub import FACTURAHUB
 from facturahub.errors import FacturahubError
 from facturahub.services import blocklist
 from facturahub.services.actors import Actor
+from facturahub.services.blob_binding import bind_store
 from facturahub.services.blob_collector import collect_blobs
 from facturahub.services.intake import Attachment, IntakePolicy, Submission, submit_invoice
 from facturahub.signatures.xades import verify_invoice_signature
 from facturahub.signatures.xades_sign import sign_invoice
 from facturahub.store.blobs import BlobCorrupt, LocalBlobStore, StoredBlob
 from facturahub.store.database import Database, safe_url
-from facturahub.store.models import InvoiceKey
+from facturahub.store.migrate import upgrade
+from facturahub.store.models import BlobStoreBinding, InvoiceKey
 
 GRACE = timedelta(hours=24)
 TWO_DAYS = 2 * 24 * 3600
@@ -118,7 +121,7 @@ def test_a_blob_reused_while_it_is_aside_is_kept(database: Database, sandbox, do
             registered.append(_submit(database, caller, blobs, documents[2]).blob_sha256)
             return moved
 
-    done = collect_blobs(database, IntakeDuringCollection(blobs.root), grace=GRACE, empty_database_ok=True)
+    done = collect_blobs(database, IntakeDuringCollection(blobs.root), grace=GRACE)
     assert len(registered) == 1 and done.removed == 0 and done.kept_at_last_look == 1
     assert blobs.get(registered[0]) == documents[2] and not list(blobs.quarantined())
 
@@ -190,7 +193,7 @@ def test_a_fresh_copy_is_never_replaced_by_the_one_an_interrupted_collection_lef
             ref = super().put(data)
             if data == attachment:
                 store = LocalBlobStore(self.root)  # no invoice committed yet: a new hub
-                collections.append(collect_blobs(database, store, grace=GRACE, empty_database_ok=True))
+                collections.append(collect_blobs(database, store, grace=GRACE))
             return ref
 
     registered = _submit(database, caller, CollectionBeforeCommit(blobs.root), documents[0], attachment)
@@ -239,9 +242,9 @@ def test_a_blob_in_both_layouts_is_collected_without_a_crash(database: Database,
     legacy.parent.mkdir()
     legacy.write_bytes(b"an orphan in two layouts")
     _age(blobs)
-    first = collect_blobs(database, blobs, grace=GRACE, empty_database_ok=True)
+    first = collect_blobs(database, blobs, grace=GRACE)
     assert first.examined == 2 and first.removed == 1 and blobs.exists(orphan.sha256)  # its twin: next run
-    again = collect_blobs(database, blobs, grace=GRACE, empty_database_ok=True)
+    again = collect_blobs(database, blobs, grace=GRACE)
     assert again.removed == 1 and not blobs.exists(orphan.sha256)
     assert not list(blobs.quarantined())
 
@@ -278,7 +281,7 @@ def test_a_blob_directory_the_collector_cannot_use_is_one_line(
     blobs.put(b"left by a refused invoice")
     _age(blobs)
     (blobs.root / ".quarantine").write_bytes(b"a file where the quarantine goes")
-    done = _cli(database, blobs, tmp_path, "blobs", "collect", "--empty-database-ok")
+    done = _cli(database, blobs, tmp_path, "blobs", "collect")
     assert done.returncode == 7 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip() == (
         f"error: No se puede usar el almacén de blobs en {blobs.root / '.quarantine'}: "
@@ -286,26 +289,113 @@ def test_a_blob_directory_the_collector_cannot_use_is_one_line(
     )
 
 
-def test_a_database_without_invoices_beside_a_store_with_files_is_refused(
+def test_a_collection_with_another_database_removes_nothing(
     database: Database, sandbox, documents, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """The reviewer's cron job: the hub's blob directory, but a migrated empty database (a
-    staging copy; the default SQLite file of an environment without the hub's settings). Every
-    blob looked like an orphan, and all were removed."""
-    caller, blobs = sandbox
-    kept = [blobs.put(data).sha256 for data in (documents[0], b"%PDF-1.4 an attachment")]
+    """The reviewer's cron job: the hub's blob directory, but another database. A migrated empty
+    one (a staging copy; the default SQLite file of an environment without the hub's settings)
+    made every blob look like an orphan, and all were removed; a stale copy holding *some*
+    invoices would have lost the others' files."""
+    caller, blobs = sandbox  # bound to `database`, as `facturahub serve` binds them
+    registered = _submit(database, caller, blobs, documents[0], b"%PDF-1.4 an attachment")
+    orphan = blobs.put(b"left by a refused invoice").sha256
     _age(blobs)
-    for args in ((), ("--dry-run",)):
-        done = _cli(database, blobs, tmp_path, "blobs", "collect", *args)
-        assert done.returncode == 7 and done.stderr.strip().endswith("[blobs.database_has_no_invoices]"), (
-            done.stderr
-        )
-        assert f"La base de datos {safe_url(database.url)} no tiene ninguna factura" in done.stderr
-    assert all(blobs.exists(digest) for digest in kept)
-    done = _cli(database, blobs, tmp_path, "--json", "blobs", "collect", "--empty-database-ok")
-    assert done.returncode == 0 and json.loads(done.stdout)["removed"] == 2, done.stderr
-    _submit(database, caller, blobs, documents[0])  # a hub with an invoice: no flag needed
-    assert _cli(database, blobs, tmp_path, "blobs", "collect").returncode == 0
+    kept = {blob.sha256 for blob in blobs.stored()}
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    other = Database(other_url)
+    upgrade(other)
+    try:
+        for args in ((), ("--dry-run",)):  # migrated, empty, never bound
+            done = _cli(database, blobs, tmp_path, "blobs", "collect", *args, url=other_url)
+            assert done.returncode == 7, done.stderr
+            assert done.stderr.strip() == (
+                f"error: La base de datos {safe_url(other_url)} y el directorio de blobs {blobs.root} no "
+                f"están vinculados (falta blob_store_binding): arranque el hub una vez (facturahub serve) "
+                "o ejecute «facturahub blobs bind» con su configuración; nada se ha eliminado "
+                "[blobs.store_not_bound]"
+            )
+        production = {"FACTURAHUB_MODE": "production"}
+        done = _cli(database, blobs, tmp_path, "blobs", "bind", url=other_url, extra=production)
+        assert done.returncode == 7 and done.stderr.strip().endswith("[blobs.store_taken]"), done.stderr
+        assert f"y {safe_url(other_url)} no tiene ninguna factura" in done.stderr
+        assert other_store_id(other) is None  # nothing written on a refusal
+
+        elsewhere = LocalBlobStore(tmp_path / "staging-blobs")  # the staging hub's own directory
+        staging = bind_store(other, elsewhere)
+        ours = (blobs.root / ".facturahub-store").read_text().split()[-1]
+        for command in (("blobs", "collect"), ("blobs", "verify"), ("blobs", "bind")):
+            done = _cli(database, blobs, tmp_path, *command, url=other_url)
+            assert done.returncode == 7, done.stderr
+            assert done.stderr.strip().endswith("[blobs.store_of_another_database]"), done.stderr
+            assert (
+                f"pertenece a otra base de datos (almacén {ours}); {safe_url(other_url)} es la del "
+                f"almacén {staging}" in done.stderr
+            )
+        assert {blob.sha256 for blob in blobs.stored()} == kept  # nothing removed, nothing moved
+    finally:
+        other.dispose()
+    done = _cli(database, blobs, tmp_path, "--json", "blobs", "collect")  # the hub's own database
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["removed_digests"] == [orphan]
+    assert blobs.exists(registered.blob_sha256)
+
+
+def other_store_id(database: Database) -> str | None:
+    from facturahub.services.blob_binding import database_store_id
+
+    return database_store_id(database)
+
+
+def test_blobs_bind_binds_a_hub_that_ran_before_the_binding(
+    database: Database, sandbox, documents, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    caller, blobs = sandbox
+    registered = _submit(database, caller, blobs, documents[0])
+    orphan = blobs.put(b"left by a refused invoice").sha256
+    _age(blobs)
+    marker = blobs.root / ".facturahub-store"
+    with database.unit_of_work() as session:  # as after `db upgrade` to 0009, before any start
+        session.execute(delete(BlobStoreBinding))
+    marker.unlink()
+    done = _cli(database, blobs, tmp_path, "blobs", "collect")
+    assert done.returncode == 7 and done.stderr.strip().endswith("[blobs.store_not_bound]"), done.stderr
+    assert f"(falta {blobs.root}/.facturahub-store)" in done.stderr
+    production = {"FACTURAHUB_MODE": "production"}
+    bound = _cli(database, blobs, tmp_path, "--json", "blobs", "bind", extra=production)
+    assert bound.returncode == 0, bound.stderr
+    store_id = json.loads(bound.stdout)["store_id"]
+    assert marker.read_text() == f"facturahub blob store {store_id}\n"
+    assert other_store_id(database) == store_id
+    marker.unlink()  # copied elsewhere without its dot files: the database's id is written back
+    again = _cli(database, blobs, tmp_path, "blobs", "bind", extra=production)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == (
+        f"El directorio de blobs {blobs.root} y la base de datos están vinculados (almacén {store_id})"
+    )
+    assert marker.read_text() == f"facturahub blob store {store_id}\n"
+    done = _cli(database, blobs, tmp_path, "--json", "blobs", "collect")
+    assert done.returncode == 0 and json.loads(done.stdout)["removed_digests"] == [orphan], done.stderr
+    assert blobs.exists(registered.blob_sha256)
+
+
+def test_a_marker_that_is_not_ours_is_one_line(database: Database, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _caller, blobs = sandbox
+    (blobs.root / ".facturahub-store").write_bytes(b"\xff\xfe something else")
+    done = _cli(database, blobs, tmp_path, "blobs", "collect")
+    assert done.returncode == 7 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().startswith(
+        f"error: No se puede leer la marca del almacén de blobs {blobs.root / '.facturahub-store'}: "
+    )
+    assert done.stderr.strip().endswith("[blobs.store_marker_unreadable]")
+
+
+def test_concurrent_binds_agree_on_one_id(database: Database, tmp_path: Path) -> None:
+    """Several nodes starting at once, each binding the same new pair."""
+    blobs = LocalBlobStore(tmp_path / "new-blobs")
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda _: bind_store(database, LocalBlobStore(blobs.root)), range(8)))
+    assert len(ids) == 1
+    assert ids == {other_store_id(database), blobs.store_id()}
 
 
 def test_verify_names_the_invoices_whose_files_are_lost_or_damaged(
@@ -347,14 +437,20 @@ def test_verify_names_the_invoices_whose_files_are_lost_or_damaged(
 
 
 def _cli(
-    database: Database, blobs: LocalBlobStore, tmp_path: Path, *args: str
+    database: Database,
+    blobs: LocalBlobStore,
+    tmp_path: Path,
+    *args: str,
+    url: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``facturahub ARGS`` on this database and blob store, in the default language."""
+    """``facturahub ARGS`` on this database (or ``url``) and blob store, in the default language."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("FACTURAHUB_")}
     env.update(
-        FACTURAHUB_DATABASE_URL=database.url,
+        FACTURAHUB_DATABASE_URL=url or database.url,
         FACTURAHUB_DATA_DIR=str(tmp_path / "var"),
         FACTURAHUB_BLOB_DIR=str(blobs.root),
+        **(extra or {}),
     )
     return subprocess.run(
         [FACTURAHUB, *args], env=env, capture_output=True, text=True, timeout=120, check=False

@@ -17,7 +17,10 @@ import pytest
 from sqlalchemy import func, select
 from tests.functional.conftest import CLI
 
+from facturahub.services.blob_binding import bind_store, database_store_id
+from facturahub.store.blobs import LocalBlobStore
 from facturahub.store.database import Database
+from facturahub.store.migrate import upgrade
 from facturahub.store.models import Certificate, Platform, PlatformUnit
 
 FACTURAHUB = str(Path(sys.executable).parent / "facturahub")
@@ -130,9 +133,75 @@ def test_make_run_sequence_serves_health(migrated_url: str, tmp_path: Path) -> N
         for name, url in endpoints.items():  # every endpoint the sandbox advertises is served
             answer = httpx.get(url if name == "health" else f"{url}?wsdl", timeout=30)
             assert answer.status_code == 200, (name, url, answer.status_code)
+        database = Database(migrated_url)  # the blob directory and the database know each other
+        try:
+            store_id = database_store_id(database)
+        finally:
+            database.dispose()
+        marker = tmp_path / "var" / "blobs" / ".facturahub-store"
+        assert store_id and marker.read_text() == f"facturahub blob store {store_id}\n"
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_serve_refuses_the_blob_directory_of_another_database(database: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A hub started with another hub's blob directory would mix two hubs' files, and its
+    collector would take the other's for orphans."""
+    ours = bind_store(database, LocalBlobStore(tmp_path / "ours"))
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    theirs = bind_store(other, LocalBlobStore(tmp_path / "theirs"))
+    other.dispose()
+    env = {
+        **os.environ,
+        "FACTURAHUB_DATABASE_URL": database.url,
+        "FACTURAHUB_DATA_DIR": str(tmp_path / "var"),
+        "FACTURAHUB_BLOB_DIR": str(tmp_path / "theirs"),
+        "FACTURAHUB_PORT": str(_free_port()),
+    }
+    env.pop("FACTURAHUB_CONFIG", None)
+    result = _run(env, "serve")
+    assert result.returncode == 7, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"error: El directorio de blobs {tmp_path / 'theirs'} pertenece a otra base de datos"
+    )
+    assert f"(almacén {theirs})" in last and f"es la del almacén {ours}" in last
+    assert last.endswith("[blobs.store_of_another_database]")
+    assert database_store_id(database) == ours
+
+
+def test_a_sandbox_without_invoices_takes_over_a_directory_and_says_so(
+    database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A developer deleted the database file and kept var/blobs: `make run` still starts."""
+    other = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(other)
+    old = bind_store(other, LocalBlobStore(tmp_path / "var" / "blobs"))
+    other.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FACTURAHUB_DATABASE_URL": database.url,
+        "FACTURAHUB_DATA_DIR": str(tmp_path / "var"),
+        "FACTURAHUB_PORT": str(port),
+    }
+    env.pop("FACTURAHUB_CONFIG", None)
+    server = subprocess.Popen(
+        [FACTURAHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert _wait_for_health(port, server)["status"] == "ok"
+        assert database_store_id(database) == old
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    output = server.stdout.read().decode() if server.stdout else ""
+    assert (
+        f"the blob directory {tmp_path / 'var' / 'blobs'} belonged to another database (store {old})"
+        in output
+    )
 
 
 def _wait_for_health(port: int, server: subprocess.Popen[bytes]) -> dict[str, object]:
@@ -172,6 +241,9 @@ def test_health_reports_an_unmigrated_database_as_degraded(tmp_path: Path) -> No
     finally:
         server.terminate()
         server.wait(timeout=20)
+    output = server.stdout.read().decode() if server.stdout else ""
+    assert "warning: el directorio de blobs no se ha vinculado a la base de datos (La base de datos" in output
+    assert "no tiene el esquema de facturahub" in output and "se vinculará en el próximo arranque" in output
 
 
 def test_production_mode_without_a_signing_identity_refuses_to_start(tmp_path: Path) -> None:

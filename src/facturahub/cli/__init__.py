@@ -19,6 +19,7 @@ from facturahub.cli.context import (
     WORKERS,
     CLIContext,
     check_listening_address,
+    database_failure,
     file_error,
     run_command,
     usable_directory,
@@ -30,7 +31,7 @@ from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
 from facturahub.cli.tools import sign_invoice
 from facturahub.cli.usage import language_of_arguments, usage_text, use_language
-from facturahub.config import Settings
+from facturahub.config import Mode, Settings
 from facturahub.i18n import LANGUAGES, supported_language, translate
 
 
@@ -72,9 +73,11 @@ def serve(
 ) -> None:
     """Serve the hub over HTTP."""
     import uvicorn
+    from sqlalchemy.exc import DBAPIError
 
     from facturahub.app import create_app
     from facturahub.config import settings_environment
+    from facturahub.services.blob_binding import bind_store
     from facturahub.services.hub_identity import load_hub_identity
     from facturahub.store.blobs import LocalBlobStore
 
@@ -84,13 +87,34 @@ def serve(
         with background_worker(settings, enabled=with_worker):
             serve_http(settings)
 
+    def bind_blob_directory(settings: Settings, store: LocalBlobStore) -> None:
+        """Before any invoice: a directory of another database's files stops the start; a
+        database that cannot be read yet (down, not migrated) is served degraded, as /health says,
+        and bound at the next start."""
+        database = obj.database()
+        try:
+            bind_store(database, store, take_over=settings.mode is Mode.SANDBOX)
+        except DBAPIError as exc:
+            failure = database_failure(exc, database.url)
+            if failure is None:
+                raise
+            reason = failure.message(obj.message_language())
+            click.echo(
+                f"warning: {translate('blobs.not_bound_yet', obj.message_language(), reason=reason)}",
+                err=True,
+            )
+        finally:
+            database.dispose()
+
     def serve_http(settings: Settings) -> None:
         count = settings.workers
         click.echo(
             f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
         )
         settings.ensure_data_dir()
-        LocalBlobStore(settings.ensure_blob_dir()).prepare()  # no request creates a shard directory
+        store = LocalBlobStore(settings.ensure_blob_dir())
+        store.prepare()  # no request creates a shard directory
+        bind_blob_directory(settings, store)
         if count == 1:
             uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
             return

@@ -9,6 +9,7 @@ import click
 
 from facturahub.cli.context import GRACE_HOURS, CLIContext, run_command
 from facturahub.cli.output import emit
+from facturahub.config import Mode
 from facturahub.errors import StorageUnavailable
 from facturahub.i18n import register_messages, translate
 
@@ -27,13 +28,8 @@ def blobs() -> None:
     help="Leave alone blobs written or reused more recently than this.",
 )
 @click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
-@click.option(
-    "--empty-database-ok",
-    is_flag=True,
-    help="Collect although the database holds no invoice (a hub that has registered none yet).",
-)
 @click.pass_obj
-def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool, empty_database_ok: bool) -> None:
+def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool) -> None:
     """Remove blobs that no invoice references (left by refused invoices) and stale temporaries."""
     from facturahub.services.blob_collector import collect_blobs
     from facturahub.store.blobs import LocalBlobStore
@@ -46,7 +42,6 @@ def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool, empty_databa
             store,
             grace=timedelta(hours=grace_hours),
             dry_run=dry_run,
-            empty_database_ok=empty_database_ok,
         )
         figures = asdict(done)
         text = translate(
@@ -55,6 +50,26 @@ def blobs_collect(obj: CLIContext, grace_hours: int, dry_run: bool, empty_databa
             **{name: value for name, value in figures.items() if name != "removed_digests"},
         )
         emit(obj, figures, text=text)
+
+    run_command(obj, action)
+
+
+@blobs.command("bind")
+@click.pass_obj
+def blobs_bind(obj: CLIContext) -> None:
+    """Bind the blob directory and the database to each other, as `facturahub serve` does at start.
+
+    `blobs collect` removes files only from a directory bound to its database. Run this where the
+    hub is never served with these settings (a node that only runs maintenance jobs)."""
+    from facturahub.services.blob_binding import bind_store
+    from facturahub.store.blobs import LocalBlobStore
+
+    def action() -> None:
+        settings = obj.settings()
+        store = LocalBlobStore(settings.ensure_blob_dir())
+        store_id = bind_store(obj.database(), store, take_over=settings.mode is Mode.SANDBOX)
+        text = translate("blobs.bound", obj.message_language(), directory=str(store.root), store=store_id)
+        emit(obj, {"store_id": store_id, "directory": str(store.root)}, text=text)
 
     run_command(obj, action)
 
@@ -121,6 +136,10 @@ register_messages(
             "se eliminarían {removed} ({removed_bytes} bytes) y {temporaries_removed} ficheros temporales",
             "en": "{examined} blobs examined: {referenced} referenced, {recent} recent; "
             "would remove {removed} ({removed_bytes} bytes) and {temporaries_removed} temporary files",
+        },
+        "blobs.bound": {
+            "es": "El directorio de blobs {directory} y la base de datos están vinculados (almacén {store})",
+            "en": "The blob directory {directory} and the database are bound to each other (store {store})",
         },
         "blobs.verified": {
             "es": "{invoices} facturas comprobadas, {files} ficheros ({bytes} bytes): "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from facturahub.services.blob_binding import refuse_foreign
 from facturahub.store.blobs import BlobCorrupt, BlobNotFound, LocalBlobStore
 from facturahub.store.database import Database
 from facturahub.store.models import Invoice, InvoiceAttachment
@@ -41,6 +42,7 @@ class Verification:
 
 
 def verify_blobs(database: Database, blobs: LocalBlobStore) -> Verification:
+    refuse_foreign(database, blobs)  # another database's directory: every file would be "missing"
     done = Verification()
     after = 0
     while True:

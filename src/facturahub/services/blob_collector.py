@@ -11,6 +11,8 @@ Registered invoices are never at risk:
   again, and a download reads it from there;
 - blobs left aside by an interrupted collection are put back when the next one starts; a put-back
   never replaces a copy an intake wrote again meanwhile, and makes the blob young;
+- only a database and a blob directory bound to each other are collected
+  (:mod:`facturahub.services.blob_binding`): never the hub's files against another database;
 - one collection at a time per blob directory (:meth:`LocalBlobStore.collection_lock`, on every
   node that shares it): a second one is refused, ``blobs.collection_running``.
 
@@ -31,8 +33,9 @@ from sqlalchemy.orm import Session
 
 from facturahub.errors import ConfigurationError, Conflict
 from facturahub.i18n import register_messages
+from facturahub.services.blob_binding import require_binding
 from facturahub.store.blobs import CollectionRunning, LocalBlobStore, StoredBlob
-from facturahub.store.database import Database, safe_url
+from facturahub.store.database import Database
 from facturahub.store.models import Invoice, InvoiceAttachment
 from facturahub.system_errors import system_reason
 
@@ -71,24 +74,16 @@ def collect_blobs(
     grace: timedelta,
     now: datetime | None = None,
     dry_run: bool = False,
-    empty_database_ok: bool = False,
 ) -> Collection:
-    """Collect (see the module docstring). A database without a single invoice, next to a store
-    that holds blobs, is refused unless ``empty_database_ok``: it is far more likely the wrong
-    database (an empty staging copy, a cron job without the hub's settings, which gets the default
-    SQLite file) than a hub whose every submission was refused, and with it every blob would be
-    taken for an orphan."""
+    """Collect (see the module docstring). Only a database and a directory bound to each other
+    (services/blob_binding.py) are collected: with another database, a staging copy or a cron
+    job without the hub's settings, every file would be taken for an orphan."""
     if grace < timedelta(hours=1):
         raise ValueError("the grace period must be at least one hour")
     cutoff = ((now or datetime.now(UTC)) - grace).timestamp()
     try:
         with blobs.collection_lock():
-            if not empty_database_ok and not _has_invoices(database) and any(blobs.stored()):
-                raise ConfigurationError(
-                    "blobs.database_has_no_invoices",
-                    database=safe_url(database.url),
-                    directory=str(blobs.root),
-                )
+            require_binding(database, blobs)
             return _collect(database, blobs, cutoff, dry_run)
     except CollectionRunning:
         raise Conflict("blobs.collection_running", directory=str(blobs.root)) from None
@@ -164,11 +159,6 @@ def _count_removed(done: Collection, blob: StoredBlob) -> None:
     done.removed_digests.append(blob.sha256)
 
 
-def _has_invoices(database: Database) -> bool:
-    with database.reading() as session:
-        return session.scalar(select(Invoice.id).limit(1)) is not None
-
-
 def _referenced(database: Database, digests: Iterable[str]) -> set[str]:
     wanted = list(digests)
     if not wanted:
@@ -188,16 +178,6 @@ register_messages(
             "vuelva a intentarlo cuando termine",
             "en": "A blob collection is already running on {directory} (perhaps on another node); "
             "try again when it has finished",
-        },
-        "blobs.database_has_no_invoices": {
-            "es": "La base de datos {database} no tiene ninguna factura, y el almacén {directory} sí guarda "
-            "ficheros: ¿es la base de datos del hub? Con ella se borraría todo el almacén. Revise la "
-            "configuración (FACTURAHUB_DATABASE_URL, --config) o, si de verdad no se ha registrado "
-            "ninguna factura, use --empty-database-ok",
-            "en": "Database {database} holds no invoice, while store {directory} holds files: is it the "
-            "hub's database? With it the whole store would be removed. Check the settings "
-            "(FACTURAHUB_DATABASE_URL, --config) or, if no invoice has really been registered yet, use "
-            "--empty-database-ok",
         },
         "blobs.store_unusable": {
             "es": "No se puede usar el almacén de blobs en {path}: {detail}",

@@ -29,6 +29,8 @@ _HEX = frozenset("0123456789abcdef")
 TEMPORARY_PREFIX = ".tmp-"
 QUARANTINE = ".quarantine"
 COLLECTION_LOCK = ".collect.lock"
+MARKER = ".facturahub-store"  # the store's id: which database's files these are
+_MARKER_HEAD = "facturahub blob store "
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class BlobCorrupt(RuntimeError):
 
 class CollectionRunning(RuntimeError):
     """Another collection holds this blob directory's lock."""
+
+
+class MarkerUnreadable(RuntimeError):
+    """The directory's store marker cannot be read as one (``args``: path, reason)."""
 
 
 class BlobStore(Protocol):
@@ -219,6 +225,38 @@ class LocalBlobStore:
             yield
         finally:
             os.close(handle)  # releases the lock
+
+    def store_id(self) -> str | None:
+        """The id written in the directory's marker (``None``: no marker). A marker that is not
+        ours (unreadable, another format) is :class:`MarkerUnreadable`."""
+        path = self.root / MARKER
+        try:
+            text = path.read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeError) as exc:
+            raise MarkerUnreadable(str(path), str(exc)) from None
+        if not text.startswith(_MARKER_HEAD) or not text.endswith("\n"):
+            raise MarkerUnreadable(str(path), f"not a facturahub blob store marker: {text[:80]!r}")
+        return text[len(_MARKER_HEAD) : -1]
+
+    def claim_store_id(self, candidate: str) -> str:
+        """Write ``candidate`` in the marker unless one is there already (never replaced: a link,
+        not a rename), durably; the id the marker holds afterwards, whoever wrote it."""
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=TEMPORARY_PREFIX)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(f"{_MARKER_HEAD}{candidate}\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, self.root / MARKER)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        fsync_directory(self.root)
+        found = self.store_id()
+        assert found is not None  # linked by us or by another process; never removed by us
+        return found
 
     def stored(self) -> Iterator[StoredBlob]:
         """Every blob file, in both layouts."""

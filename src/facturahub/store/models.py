@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -238,6 +239,20 @@ class Notice(Base):
     published_by: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+
+
+class BlobStoreBinding(Base):
+    """The blob directory this database's invoices are stored in: its id, also written in the
+    directory (``LocalBlobStore.MARKER``). One row at most. ``blobs collect`` removes files only
+    when both ids agree, so a cron job pointed at another database cannot take every file for an
+    orphan (services/blob_binding.py)."""
+
+    __tablename__ = "blob_store_binding"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
+    store_id: Mapped[str] = mapped_column(String(36))
+    bound_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RegistryCounter(Base):
