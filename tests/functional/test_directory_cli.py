@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
 from tests.functional.conftest import CLI
 
+from facturahub.domain.directory import parse_directory_csv
 from facturahub.errors import InvalidInput
-from facturahub.services.directory import check_centres
+from facturahub.services.actors import Actor
+from facturahub.services.directory import check_centres, import_directory
+from facturahub.services.invoices import administrations
 from facturahub.store.database import Database
 from facturahub.store.models import AuditEvent
 
@@ -93,3 +99,60 @@ def test_bad_directory_files_are_refused_with_the_line(
     assert "Línea 2" in message
     assert hub_cli.json("dir3", "units") == []  # nothing half-imported
     hub_cli.error("dir3", "unit", "NOPE", exit_code=4, key="directory.unit_unknown")
+
+
+def test_a_full_import_deactivates_the_administrations_it_no_longer_names(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path], database: Database
+) -> None:
+    """Administrations stayed active for ever: one a later file no longer named was still listed
+    by consultarAdministraciones (and one with a name XML cannot carry could never be removed)."""
+    hub_cli.json("dir3", "import", str(write_file("v1.csv", V1.encode())))
+    report = hub_cli.json("dir3", "import", str(write_file("v2.csv", V2.encode())))
+    assert report["administrations_deactivated"] == 1 and report["changed"] is True
+    with database.reading() as session:
+        assert administrations(session) == [("E00003901", "Ministerio A")]
+    again = hub_cli.json("dir3", "import", str(write_file("v2b.csv", V2.encode())))
+    assert again["administrations_deactivated"] == 0 and again["changed"] is False
+    hub_cli.json("dir3", "import", str(write_file("v1c.csv", V1.encode())))  # named again: active again
+    with database.reading() as session:
+        assert [code for code, _name in administrations(session)] == ["E00003901", "L01280796"]
+    # a file that names no administration at all leaves them as they are
+    plain = "oc_codigo,og_codigo,ut_codigo,activa\nGE0000001,E00120901,GE0000002,1\n"
+    assert (
+        hub_cli.json("dir3", "import", str(write_file("plain.csv", plain.encode())))[
+            "administrations_deactivated"
+        ]
+        == 0
+    )
+    with database.reading() as session:
+        assert len(administrations(session)) == 2
+
+
+def test_overlapping_full_imports_end_as_the_last_file_says(
+    hub_cli: CLI, database: Database, write_file: Callable[[str, bytes], Path]
+) -> None:
+    """On PostgreSQL two overlapping imports each computed their changes from what they had read
+    first: the one committed last left the directory as neither file says."""
+    hub_cli.json("dir3", "import", str(write_file("v1.csv", V1.encode())))
+    first_reading = threading.Event()
+
+    def slow_tick(_n: int) -> None:
+        first_reading.set()
+        time.sleep(0.05)  # 13 rows: about a second inside the first import's transaction
+
+    def run(snapshot_text: str, progress: Callable[[int], None] | None) -> None:
+        with database.unit_of_work() as session:
+            import_directory(
+                session, Actor.operator(), parse_directory_csv(snapshot_text.encode()), progress=progress
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(run, V2, slow_tick)
+        assert first_reading.wait(10)
+        second = pool.submit(run, V1, None)  # starts while the first is still inside its transaction
+        first.result(timeout=60)
+        second.result(timeout=60)
+    active = {(r["oficina_contable"], r["unidad_tramitadora"]) for r in hub_cli.json("dir3", "relations")}
+    assert active == {("GE0000001", "GE0000002"), ("GE0000001", "GE0000003"), ("L01280796", "LA0007408")}
+    assert hub_cli.json("dir3", "unit", "GE0000004")["active"] is False
+    assert hub_cli.json("dir3", "unit", "GE0000001")["name"] == "Oficina A"

@@ -39,6 +39,14 @@ def test_directory_names_that_do_not_fit_are_refused_by_line_and_column(
         "bidi.csv", _row(office_name="Oficina \u2067anulada\u2069"), "directory.name_control_character"
     )
     assert "U+2067" in message
+    for character in ("\uffff", "\ufffe"):  # XML cannot carry them: every listing of the name failed
+        message = refused(
+            "nonchar.csv",
+            _row(administration_name=f"Minis{character}terio"),
+            "directory.name_control_character",
+        )
+        assert "administracion_nombre" in message and f"U+{ord(character):04X}" in message
+        assert "que XML no puede llevar" in message
     assert hub_cli.json("dir3", "units", "--all") == []  # nothing of a refused file was kept
 
     fits = write_file("fits.csv", (HEADER + _row(administration_name="n" * 250)).encode())

@@ -107,7 +107,7 @@ def serve(
             database.dispose()
 
     def serve_http(settings: Settings) -> None:
-        count = settings.workers
+        count = settings.effective_workers  # one per core (at most 8) unless set
         click.echo(
             f"facturahub {settings.mode.value} on {settings.effective_public_url} ({count} workers)", err=True
         )

@@ -26,8 +26,10 @@ register_messages(
             "en": "The field '{field}' has {length} characters and the limit is {limit}",
         },
         "registry.field_control_character": {
-            "es": "El campo «{field}» contiene un carácter de control ({character}), que no se admite",
-            "en": "The field '{field}' holds a control character ({character}), which is not allowed",
+            "es": "El campo «{field}» contiene un carácter que no se admite ({character}): de control, "
+            "de dirección del texto o que XML no puede llevar",
+            "en": "The field '{field}' holds a character that is not allowed ({character}): a control, "
+            "text-direction or non-XML character",
         },
         "registry.email_invalid": {
             "es": "«{value}» no es una dirección de correo válida ({field})",
@@ -131,8 +133,10 @@ register_messages(
             "en": "Line {line}: the name ({field}) has {length} characters and the limit is {limit}",
         },
         "directory.name_control_character": {
-            "es": "Línea {line}: el nombre ({field}) contiene un carácter de control ({character}), que no se admite",
-            "en": "Line {line}: the name ({field}) holds a control character ({character}), which is not allowed",
+            "es": "Línea {line}: el nombre ({field}) contiene un carácter que no se admite ({character}): "
+            "de control, de dirección del texto o que XML no puede llevar",
+            "en": "Line {line}: the name ({field}) holds a character that is not allowed ({character}): a "
+            "control, text-direction or non-XML character",
         },
         "directory.flag_invalid": {
             "es": "Línea {line}: «{value}» no es un valor válido para «activa» (1/0, si/no)",

@@ -69,17 +69,20 @@ def optional_text(field: str, value: str | None, *, max_length: int) -> str | No
 # isolates): "\u202eNIF" shows reversed, the Trojan Source trick. Plain right-to-left text needs
 # none of them, and line and paragraph separators break one-line displays like a line feed.
 _DISPLAY_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SEPARATOR_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})  # Cs: surrogates, which XML cannot carry
+_NOT_XML = frozenset("\ufffe\uffff")
 _MULTILINE_CONTROLS = "\n\r\t\u2028\u2029"
 
 
 def first_control_character(text: str, *, allowed: str = "") -> str | None:
-    """The first control character of ``text`` not in ``allowed`` (C0 and C1 controls, line and
-    paragraph separators, bidirectional formatting), written ``U+0000``; None if there is none."""
+    """The first character of ``text`` not in ``allowed`` that stored text must not hold, written
+    ``U+0000``; None if there is none: C0 and C1 controls, line and paragraph separators,
+    bidirectional formatting, and what XML cannot carry at all (U+FFFE, U+FFFF, lone
+    surrogates), which would make every SOAP answer that lists the text fail."""
     for char in text:
         if char in allowed:
             continue
-        if char in _DISPLAY_CONTROLS or unicodedata.category(char) in _SEPARATOR_CATEGORIES:
+        if char in _DISPLAY_CONTROLS or char in _NOT_XML or unicodedata.category(char) in _REFUSED_CATEGORIES:
             return f"U+{ord(char):04X}"
     return None
 

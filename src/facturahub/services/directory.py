@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from facturahub.domain.directory import DirectorySnapshot
@@ -16,12 +16,14 @@ from facturahub.services.actors import Actor, require_operator
 from facturahub.store.models import Administration, Unit, UnitRelation
 
 Progress = Callable[[int], None]
+DIRECTORY_IMPORT_LOCK = 0x46480D13  # PostgreSQL advisory lock key: "FH", directory import
 
 
 @dataclass
 class ImportReport:
     administrations_added: int = 0
     administrations_updated: int = 0
+    administrations_deactivated: int = 0
     units_added: list[str] = field(default_factory=list)
     units_updated: list[str] = field(default_factory=list)
     units_deactivated: list[str] = field(default_factory=list)
@@ -35,6 +37,7 @@ class ImportReport:
         return bool(
             self.administrations_added
             or self.administrations_updated
+            or self.administrations_deactivated
             or self.units_added
             or self.units_updated
             or self.units_deactivated
@@ -47,6 +50,7 @@ class ImportReport:
         return {
             "administrations_added": self.administrations_added,
             "administrations_updated": self.administrations_updated,
+            "administrations_deactivated": self.administrations_deactivated,
             "units_added": len(self.units_added),
             "units_updated": len(self.units_updated),
             "units_deactivated": len(self.units_deactivated),
@@ -67,8 +71,16 @@ def import_directory(
     source: str = "",
 ) -> ImportReport:
     """Merge a directory snapshot. With ``full``, units and relations absent from the snapshot are
-    deactivated (never deleted: invoices refer to them)."""
+    deactivated (never deleted: invoices refer to them), and so are administrations, when the file
+    names administrations at all, absent from it and left without an active unit.
+
+    One import at a time: on PostgreSQL a transaction-scoped advisory lock, taken before anything
+    is read (two overlapping imports each computed their changes from what they read first, and
+    the last to commit left the directory as neither file says); SQLite's writer lock already
+    serialises them."""
     require_operator(actor)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DIRECTORY_IMPORT_LOCK})
     report = ImportReport()
     now = datetime.now(UTC)
     tick = progress or (lambda _n: None)
@@ -121,6 +133,15 @@ def import_directory(
                 unit.updated_at = now
                 report.units_deactivated.append(code)
     session.flush()
+    if full and snapshot.administrations:
+        in_use = set(
+            session.scalars(select(Unit.administration_code).where(Unit.active.is_(True)).distinct())
+        )
+        for code, administration in administrations.items():
+            if code not in snapshot.administrations and code not in in_use and administration.active:
+                administration.active = False
+                report.administrations_deactivated += 1
+        session.flush()
 
     relations = {
         (r.office_code, r.managing_body_code, r.processing_unit_code): r
