@@ -23,7 +23,7 @@ from tests.functional.face_hub import FACTURAHUB
 from facturahub.errors import FacturahubError
 from facturahub.services import blocklist
 from facturahub.services.actors import Actor
-from facturahub.services.blob_binding import bind_store
+from facturahub.services.blob_binding import bind_store, database_store_id
 from facturahub.services.blob_collector import collect_blobs
 from facturahub.services.intake import Attachment, IntakePolicy, Submission, submit_invoice
 from facturahub.signatures.xades import verify_invoice_signature
@@ -318,7 +318,7 @@ def test_a_collection_with_another_database_removes_nothing(
         done = _cli(database, blobs, tmp_path, "blobs", "bind", url=other_url, extra=production)
         assert done.returncode == 7 and done.stderr.strip().endswith("[blobs.store_taken]"), done.stderr
         assert f"y {safe_url(other_url)} no tiene ninguna factura" in done.stderr
-        assert other_store_id(other) is None  # nothing written on a refusal
+        assert database_store_id(other) is None  # nothing written on a refusal
 
         elsewhere = LocalBlobStore(tmp_path / "staging-blobs")  # the staging hub's own directory
         staging = bind_store(other, elsewhere)
@@ -340,12 +340,6 @@ def test_a_collection_with_another_database_removes_nothing(
     assert blobs.exists(registered.blob_sha256)
 
 
-def other_store_id(database: Database) -> str | None:
-    from facturahub.services.blob_binding import database_store_id
-
-    return database_store_id(database)
-
-
 def test_blobs_bind_binds_a_hub_that_ran_before_the_binding(
     database: Database, sandbox, documents, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -365,7 +359,7 @@ def test_blobs_bind_binds_a_hub_that_ran_before_the_binding(
     assert bound.returncode == 0, bound.stderr
     store_id = json.loads(bound.stdout)["store_id"]
     assert marker.read_text() == f"facturahub blob store {store_id}\n"
-    assert other_store_id(database) == store_id
+    assert database_store_id(database) == store_id
     marker.unlink()  # copied elsewhere without its dot files: the database's id is written back
     again = _cli(database, blobs, tmp_path, "blobs", "bind", extra=production)
     assert again.returncode == 0, again.stderr
@@ -395,7 +389,7 @@ def test_concurrent_binds_agree_on_one_id(database: Database, tmp_path: Path) ->
     with ThreadPoolExecutor(8) as pool:
         ids = set(pool.map(lambda _: bind_store(database, LocalBlobStore(blobs.root)), range(8)))
     assert len(ids) == 1
-    assert ids == {other_store_id(database), blobs.store_id()}
+    assert ids == {database_store_id(database), blobs.store_id()}
 
 
 def test_verify_names_the_invoices_whose_files_are_lost_or_damaged(

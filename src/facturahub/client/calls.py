@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +30,7 @@ from zeep.transports import Transport
 
 from facturahub.client.errors import BusinessError, RemoteFault, ResponseNotVerified, TransportFailure
 from facturahub.client.wsse import signer
+from facturahub.domain.registry import NOT_XML
 from facturahub.errors import InvalidInput
 
 
@@ -172,7 +172,7 @@ class Connection:
 def check_service_url(url: str, option: str) -> None:
     """``url`` is an absolute http(s) address with a host (and a port that exists), or
     ``InvalidInput`` saying what is wrong with it, before anything is sent."""
-    if _XML_FORBIDDEN.search(url) or any(char.isspace() for char in url):
+    if NOT_XML.search(url) or any(char.isspace() for char in url):
         raise InvalidInput("client.url_blank", option=option, url=url.encode("unicode_escape").decode())
     try:
         parts = urlsplit(url)
@@ -185,21 +185,17 @@ def check_service_url(url: str, option: str) -> None:
         raise InvalidInput("client.url_no_host", option=option, url=url)
 
 
-# Characters XML 1.0 cannot carry (lxml refuses to serialise them).
-_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def _check_xml_text(operation: str, value: Any) -> None:
     """Every text in a request's arguments can be written in XML, or ``InvalidInput`` naming the
     character (instead of lxml's traceback while zeep builds the envelope)."""
     if isinstance(value, str):
-        found = _XML_FORBIDDEN.search(value)
+        found = NOT_XML.search(value)
         if found:
             shown = value if len(value) <= 60 else value[:57] + "..."
             raise InvalidInput(
                 "client.text_not_xml",
                 operation=operation,
-                value=_XML_FORBIDDEN.sub("?", shown),
+                value=NOT_XML.sub("?", shown),
                 character=f"U+{ord(found.group()):04X}",
             )
     elif isinstance(value, dict):

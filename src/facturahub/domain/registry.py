@@ -69,8 +69,10 @@ def optional_text(field: str, value: str | None, *, max_length: int) -> str | No
 # isolates): "\u202eNIF" shows reversed, the Trojan Source trick. Plain right-to-left text needs
 # none of them, and line and paragraph separators break one-line displays like a line feed.
 _DISPLAY_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})  # Cs: surrogates, which XML cannot carry
-_NOT_XML = frozenset("\ufffe\uffff")
+_SEPARATOR_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# Characters XML 1.0 cannot carry (lxml refuses to serialise them): controls, lone surrogates,
+# U+FFFE and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MULTILINE_CONTROLS = "\n\r\t\u2028\u2029"
 
 
@@ -82,7 +84,11 @@ def first_control_character(text: str, *, allowed: str = "") -> str | None:
     for char in text:
         if char in allowed:
             continue
-        if char in _DISPLAY_CONTROLS or char in _NOT_XML or unicodedata.category(char) in _REFUSED_CATEGORIES:
+        if (
+            char in _DISPLAY_CONTROLS
+            or unicodedata.category(char) in _SEPARATOR_CATEGORIES
+            or NOT_XML.match(char)
+        ):
             return f"U+{ord(char):04X}"
     return None
 

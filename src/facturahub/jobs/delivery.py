@@ -69,8 +69,8 @@ class Delivery:
     policy: notifications.RetryPolicy
     language: str
     sender: str
+    gate: EndpointGate  # pushes: per-endpoint limit and pause (jobs/endpoint_gate.py)
     zone: tzinfo = DEFAULT_ZONE
-    gate: EndpointGate | None = None  # pushes: per-endpoint limit and pause (jobs/endpoint_gate.py)
 
     def attempt(self, notification_id: int) -> datetime | None:
         """Deliver if due and pending; returns when to try again after a failure (else ``None``)."""
@@ -96,7 +96,7 @@ class Delivery:
             log.info("notification %s (%s to %s) delivered", notification_id, channel, target)
             return None
         finally:
-            if admitted is not None and self.gate is not None:
+            if admitted is not None:
                 self.gate.leave(admitted, notification_id, silent=silent, now=datetime.now(UTC))
 
     def _prepare(self, session: Session, notification_id: int) -> _Ready | datetime | None:
@@ -114,7 +114,7 @@ class Delivery:
             log.info("notification %s (push to %s) dropped: push disabled", notification_id, row.target)
             return None
         row.target = current  # replaced since it was queued: the new address
-        admission = self.gate.enter(endpoint_of(current), notification_id, now) if self.gate else None
+        admission = self.gate.enter(endpoint_of(current), notification_id, now)
         if isinstance(admission, Parked):
             notifications.release_claim(row, now)
             log.info(
@@ -135,8 +135,7 @@ class Delivery:
         try:
             return _Ready(row.channel, current, push_status(session, row), admission)
         except BaseException:
-            if isinstance(admission, Admitted) and self.gate is not None:
-                self.gate.leave(admission, notification_id, silent=None, now=now)  # no call made
+            self.gate.leave(admission, notification_id, silent=None, now=now)  # no call made
             raise
 
     def _failed(self, notification_id: int, channel: str, target: str, error: str) -> datetime | None:

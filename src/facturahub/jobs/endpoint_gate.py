@@ -128,9 +128,10 @@ class EndpointGate:
                 released = [state.parked.popitem(last=False)[0]] if state.parked else []
             if state.in_flight == 0 and not state.parked and state.pause is None:
                 del self._endpoints[admitted.endpoint]
-        state_key = admitted.endpoint
         if released:
             try:
                 self.release(released)
             except Exception:  # the rows are due in the database: the sweeper re-queues them
-                log.exception("could not re-queue notification(s) %s parked for %s", released, state_key)
+                log.exception(
+                    "could not re-queue notification(s) %s parked for %s", released, admitted.endpoint
+                )
