@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from facturahub import __version__
 from facturahub.config import Settings, load_settings
 from facturahub.jobs.queue import attach_job_queue
+from facturahub.services import worker_heartbeats
 from facturahub.services.hub_identity import load_hub_identity
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.trust import load_trust_store
@@ -65,11 +68,23 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
                 "revision": revision,
             },
             "mode": settings.mode.value,
+            "worker": _worker_liveness(hub.database) if revision else {"status": "unknown"},
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
     _mount_soap(app, hub)
     return app
+
+
+def _worker_liveness(database: Database) -> dict[str, object]:
+    """Whether a ``facturahub worker`` is alive (its heartbeat). Informative: it does not turn the
+    web node's status to degraded, because a load balancer would then take every web node out
+    for a fault they do not have; monitor ``worker.status`` (``ok``, ``stale``, ``none``)."""
+    try:
+        with database.reading() as session:
+            return worker_heartbeats.liveness(session, datetime.now(UTC)).as_dict()
+    except DBAPIError:  # a database older than the heartbeats' table (not upgraded yet)
+        return {"status": "unknown"}
 
 
 def _mount_soap(app: FastAPI, hub: Hub) -> None:

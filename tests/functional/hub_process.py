@@ -71,12 +71,17 @@ class HubProcess:
     def engine(self) -> Engine:
         return create_engine(self.database_url)
 
-    def start(self) -> None:
+    def start(self, *options: str) -> None:
+        """``facturahub serve`` with these options (``--with-worker``)."""
         assert self.server is None or self.server.poll() is not None, "already running"
         self.starts += 1
         log = (self.root / f"serve-{self.starts}.log").open("wb")
         self.server = subprocess.Popen(
-            [FACTURAHUB, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [FACTURAHUB, "serve", *options],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.wait_until_up()

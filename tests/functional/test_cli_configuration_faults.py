@@ -173,6 +173,85 @@ def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -
     assert "hunter2" not in line
 
 
+def _upgraded(env: dict[str, str]) -> dict[str, str]:
+    result = subprocess.run([FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_a_redis_queue_that_only_reads_stops_the_worker(tmp_path: Path) -> None:
+    """An ACL that lets the worker read but not write (a replica behaves the same): every enqueue
+    and dequeue would fail, so the start-up check writes, and stops the worker with one line."""
+    import redis
+
+    admin = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    user, password = f"fh-read-only-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin.execute_command(
+        "ACL", "SETUSER", user, "on", f">{password}", "~*", "&*", "+@read", "+ping", "+info"
+    )
+    try:
+        env = _upgraded(
+            _env(
+                tmp_path,
+                redis_url=f"redis://{user}:{password}@127.0.0.1:6379/0",
+                jobs_queue=f"probe{uuid.uuid4().hex[:8]}",
+            )
+        )
+        line = _fails(env, "worker", exit_code=8, key="jobs.queue_unavailable")
+        assert "Cannot use the job queue (redis):" in line and "no permissions" in line, line
+        assert password not in line
+    finally:
+        admin.execute_command("ACL", "DELUSER", user)
+
+
+def _without_file_privileges() -> list[str]:
+    """As root, drop the capabilities that let root write another user's files (what a worker run
+    as another user meets); as anyone else, nothing is needed."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def test_a_queue_file_of_another_user_stops_the_worker(tmp_path: Path) -> None:
+    """The SQLite queue file was created by a process of another user (a web app run as www-data)
+    in the worker's data directory: the worker can read it, not write it. Before, it started, then logged a traceback per poll."""
+    from facturahub.signatures.certgen import issue
+
+    own = tmp_path / "own"  # what belongs to the worker's user: database, hub identity
+    own.mkdir()
+    hub = issue("facturahub worker test hub")
+    (own / "hub-cert.pem").write_bytes(hub.certificate_pem)
+    (own / "hub-key.pem").write_bytes(hub.private_key_pem)
+    env = _upgraded(
+        _env(
+            tmp_path,
+            database_url=f"sqlite:///{own / 'facturahub.db'}",
+            hub_cert_file=str(own / "hub-cert.pem"),
+            hub_key_file=str(own / "hub-key.pem"),
+        )
+    )
+    queue = tmp_path / "var" / "jobs.db"
+    from huey import SqliteHuey
+
+    SqliteHuey("facturahub", filename=str(queue)).storage.close()  # the other user's queue, complete
+    other = 65534
+    os.chown(queue, other, other)
+    os.chmod(queue, 0o644)
+    result = subprocess.run(
+        [*_without_file_privileges(), FACTURAHUB, "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 8, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert lines[-1].startswith(f"error: Cannot use the job queue ({queue}): "), result.stderr
+    assert lines[-1].endswith("[jobs.queue_unavailable]") and "readonly" in lines[-1], result.stderr
+
+
 def test_a_database_the_driver_refuses_to_open_is_one_line(tmp_path: Path) -> None:
     """A SQLite URL naming a file that is not a database, a PostgreSQL URL with an option psycopg
     does not know: exit 8 with the driver's reason, not a traceback."""

@@ -26,12 +26,13 @@ from facturahub.cli.context import (
 )
 from facturahub.cli.directory import dir3
 from facturahub.cli.invoices import invoice
-from facturahub.cli.notify import background_worker, notify, worker
+from facturahub.cli.notify import notify, worker
 from facturahub.cli.output import emit
 from facturahub.cli.registry import certificate, delegate, integrator, notice, platform, user
+from facturahub.cli.supervisor import supervised_worker
 from facturahub.cli.tools import sign_invoice
 from facturahub.cli.usage import language_of_arguments, usage_text, use_language
-from facturahub.config import Mode, Settings
+from facturahub.config import Mode, Settings, settings_environment
 from facturahub.i18n import LANGUAGES, supported_language, translate
 
 
@@ -76,7 +77,6 @@ def serve(
     from sqlalchemy.exc import DBAPIError
 
     from facturahub.app import create_app
-    from facturahub.config import settings_environment
     from facturahub.services.blob_binding import bind_store
     from facturahub.services.hub_identity import load_hub_identity
     from facturahub.store.blobs import LocalBlobStore
@@ -84,7 +84,8 @@ def serve(
     def action() -> None:
         settings = obj.settings(host=host, port=port, workers=workers)
         check_listening_address(settings.host, settings.port)  # before the worker starts
-        with background_worker(settings, enabled=with_worker):
+        environment = {**os.environ, **settings_environment(settings)}
+        with supervised_worker(environment, language=obj.message_language(), enabled=with_worker):
             serve_http(settings)
 
     def bind_blob_directory(settings: Settings, store: LocalBlobStore) -> None:

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +11,6 @@ from sqlalchemy import select
 
 from facturahub.cli.context import LIST_LIMIT, ROW_ID, THREADS, CLIContext, run_command
 from facturahub.cli.output import emit, emit_table
-from facturahub.config import Settings, settings_environment
 from facturahub.errors import InvalidInput
 from facturahub.services import notifications
 from facturahub.store.models import Notification
@@ -106,26 +99,3 @@ def worker(obj: CLIContext, threads: int | None) -> None:
         run_worker(settings, threads)
 
     run_command(obj, action)
-
-
-@contextmanager
-def background_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
-    """``serve --with-worker``: run ``facturahub worker`` as a child process for as long as the
-    block runs. The child has its own session, so a terminal's Ctrl-C stops the server, and the
-    server's exit stops the child exactly once, gracefully (running deliveries finish)."""
-    if not enabled:
-        yield
-        return
-    command = [sys.executable, "-c", "from facturahub.cli import main; main()", "worker"]
-    environment = {**os.environ, **settings_environment(settings)}
-    child = subprocess.Popen(command, env=environment, start_new_session=True)
-    try:
-        yield
-    finally:
-        if child.poll() is None:
-            child.send_signal(signal.SIGINT)
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.terminate()
-                child.wait(timeout=10)

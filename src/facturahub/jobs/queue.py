@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -33,6 +34,7 @@ log = logging.getLogger("facturahub.jobs")
 
 BATCH = 100
 SWEEP_GRACE_SECONDS = 30.0
+PROBE_KEY = "facturahub.write-probe"  # written and removed at start-up (huey's key-value area)
 
 
 class _QueueStorage(SqliteStorage):  # type: ignore[misc]
@@ -115,16 +117,26 @@ class Jobs:
         if retry is not None:
             self._tasks["one"].schedule(args=(notification_id,), eta=retry)
 
-    def check_reachable(self) -> None:
-        """Start-up: a queue that cannot be reached (Redis down, an unwritable SQLite file) stops
-        the worker with one line saying why, instead of a consumer looping on tracebacks."""
+    @contextmanager
+    def reporting_failures(self) -> Iterator[None]:
+        """A queue that cannot be used (Redis down or read-only, an unwritable SQLite file or
+        directory) becomes one line naming the queue and why (``jobs.queue_unavailable``, exit 8)."""
         from redis.exceptions import RedisError
 
         try:
-            self.huey.storage.queue_size()
+            yield
         except (RedisError, sqlite3.Error, OSError) as exc:
             backend = "redis" if self.settings.redis_url else str(self.settings.jobs_file)
             raise StorageUnavailable("jobs.queue_unavailable", queue=backend, reason=str(exc)[:300]) from None
+
+    def check_reachable(self) -> None:
+        """Start-up: the queue must take a write, not only answer a read — a SQLite file left by a
+        process of another user, or a Redis replica, reads fine and then fails every enqueue and
+        every dequeue, with a traceback per poll, while nothing is delivered."""
+        with self.reporting_failures():
+            storage = self.huey.storage
+            storage.put_data(PROBE_KEY, b"probe")
+            storage.pop_data(PROBE_KEY)
 
     def sweep(self, grace_seconds: float = 0.0) -> int:
         if self.delivery is None:

@@ -11,6 +11,7 @@ import logging
 from facturahub.config import Settings
 from facturahub.jobs.delivery import Delivery, retry_policy
 from facturahub.jobs.endpoint_gate import EndpointGate
+from facturahub.jobs.heartbeat import Heartbeat
 from facturahub.jobs.mailer import SMTPMailer
 from facturahub.jobs.push import SOAPPusher
 from facturahub.jobs.queue import Jobs, attach_job_queue
@@ -50,7 +51,8 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
     try:
         jobs = worker_jobs(settings, database)
         jobs.check_reachable()
-        queued = jobs.sweep()
+        with jobs.reporting_failures():  # the start-up sweep enqueues: same one line, exit 8
+            queued = jobs.sweep()
         backend = "redis" if settings.redis_url else f"sqlite {settings.jobs_file}"
         log.info(
             "worker on %s queue %r; %d due notification(s) re-queued", backend, settings.jobs_queue, queued
@@ -63,6 +65,11 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
             max_delay=settings.jobs_poll_seconds,
             check_worker_health=True,
         )
-        consumer.run()
+        heartbeat = Heartbeat(database, settings.jobs_queue)
+        heartbeat.start()
+        try:
+            consumer.run()
+        finally:
+            heartbeat.stop()
     finally:
         database.dispose()

@@ -26,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -164,7 +164,8 @@ class Database:
         reader_options: dict[str, Any] = {READ_ONLY: True}
         if self.engine.dialect.name == "postgresql":
             reader_options["isolation_level"] = "AUTOCOMMIT"
-        self._readers = sessionmaker(self.engine.execution_options(**reader_options))
+        self._read_engine = self.engine.execution_options(**reader_options)
+        self._readers = sessionmaker(self._read_engine)
 
     @property
     def dialect(self) -> str:
@@ -196,9 +197,16 @@ class Database:
             session.rollback()
             session.close()
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A connection for read-only statements: on SQLite it never queues behind a writer (a
+        long import must not make ``/health`` hang), on PostgreSQL it runs in autocommit."""
+        with self._read_engine.connect() as connection:
+            yield connection
+
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as connection:
+            with self.read_connection() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception:
             return False

@@ -25,7 +25,7 @@ def upgrade(database: Database, revision: str = "head") -> None:
 
 
 def current_revision(database: Database) -> str | None:
-    with database.engine.connect() as connection:
+    with database.read_connection() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
         row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()

@@ -255,6 +255,21 @@ class BlobStoreBinding(Base):
     bound_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WorkerHeartbeat(Base):
+    """One running ``facturahub worker``: written at its start and every
+    ``services.worker_heartbeats.INTERVAL_SECONDS``, removed when it stops; ``/health`` says from
+    these rows whether any worker is alive."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column()
+    seen_at: Mapped[datetime] = mapped_column()
+
+
 class RegistryCounter(Base):
     """The last registry number handed out per year; incremented inside the registering
     transaction, so numbers are gapless, unique and never reused."""

@@ -1,0 +1,5 @@
+"""``python -m facturahub``: the ``facturahub`` command."""
+
+from facturahub.cli import main
+
+main()
