@@ -156,3 +156,47 @@ def test_overlapping_full_imports_end_as_the_last_file_says(
     assert active == {("GE0000001", "GE0000002"), ("GE0000001", "GE0000003"), ("L01280796", "LA0007408")}
     assert hub_cli.json("dir3", "unit", "GE0000004")["active"] is False
     assert hub_cli.json("dir3", "unit", "GE0000001")["name"] == "Oficina A"
+
+
+def _directory(offices: int) -> str:
+    """A full file of ``offices`` administrations, each with one OC–OG–UT relation."""
+    lines = [
+        f"L0{n:07d},Ayuntamiento {n},L0{n:07d},OC {n},LA{n:07d},OG {n},LB{n:07d},UT {n},1\n"
+        for n in range(1, offices + 1)
+    ]
+    return HEADER + "".join(lines)
+
+
+def test_a_file_cut_short_does_not_switch_the_directory_off(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    """A file truncated at a line boundary parses cleanly; imported in full it deactivated every
+    unit it no longer named. Now more than 10 % is refused, with nothing changed, unless forced."""
+    whole = _directory(100)
+    hub_cli.json("dir3", "import", str(write_file("whole.csv", whole.encode())))
+    cut = whole[: whole.index("L00000071,")]  # 70 of 100 lines: 90 units and 30 relations gone
+    message = hub_cli.error(
+        "--lang", "en", "dir3", "import", str(write_file("cut.csv", cut.encode())),
+        exit_code=3, key="directory.deactivates_too_much",
+    )  # fmt: skip
+    assert "would deactivate 90 of the 300 active units and 30 of the 100 active relations" in message
+    assert "Nothing was changed" in message and "--force" in message
+    assert len(hub_cli.json("dir3", "units")) == 300 and len(hub_cli.json("dir3", "relations")) == 100
+
+    partial = hub_cli.json("dir3", "import", "--partial", str(write_file("cut.csv", cut.encode())))
+    assert partial["units_deactivated"] == 0 and len(hub_cli.json("dir3", "units")) == 300
+
+    text = hub_cli("dir3", "import", "--force", str(write_file("cut.csv", cut.encode()))).stdout
+    assert "… (+70)" in text and "L00000090" not in text  # 20 codes shown, then the count
+    assert len(hub_cli.json("dir3", "units")) == 210 and len(hub_cli.json("dir3", "relations")) == 70
+
+
+def test_ordinary_changes_of_a_large_directory_need_no_force(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    whole = _directory(100)
+    hub_cli.json("dir3", "import", str(write_file("whole.csv", whole.encode())))
+    fewer = whole[: whole.index("L00000096,")]  # 5 offices closed: 15 units, 5 relations
+    report = hub_cli.json("dir3", "import", str(write_file("fewer.csv", fewer.encode())))
+    assert report["units_deactivated"] == 15 and report["relations_deactivated"] == 5
+    assert len(report["units_deactivated_codes"]) == 15  # --json lists every code

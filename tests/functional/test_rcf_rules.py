@@ -91,6 +91,39 @@ def test_unknown_office_411(rcf_hub: RcfHub) -> None:
         assert plain(answer)["facturas"] == sim(sim_name)["facturas"]
 
 
+def test_an_office_the_directory_deactivated_keeps_its_pending_invoices_collectable(rcf_hub: RcfHub) -> None:
+    """A directory import switched the office off after invoices were registered for it: its
+    registry still collects them by naming the office (before: 411, and only an unfiltered poll
+    found them). Another registry naming it is still told it does not exist."""
+    supplier = rcf_hub.supplier_client()
+    number = send(supplier, signed(invoice_variant()[0], rcf_hub.supplier))
+    cancelled = send(supplier, signed(invoice_variant()[0], rcf_hub.supplier))
+    assert supplier.service.anularFactura(cancelled, "para probar").resultado.codigo == "0"
+    engine = create_engine(rcf_hub.database_url)
+
+    def set_active(active: bool) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE dir3_units SET active = :active WHERE code = :code"),
+                {"active": active, "code": OFFICE},
+            )
+
+    set_active(False)
+    try:
+        client = rcf_hub.rcf()
+        new = client.service.solicitarNuevasFacturas(OFFICE)
+        assert new.resultado.codigo == "0", new.resultado.descripcion
+        assert number in {f.numeroRegistro for f in new.facturas.solicitarNuevasFacturas}
+        pending = client.service.solicitarNuevasAnulaciones(OFFICE)
+        assert pending.resultado.codigo == "0", pending.resultado.descripcion
+        assert cancelled in {f.numeroRegistro for f in pending.facturas.solicitarNuevasAnulaciones}
+        theirs = rcf_hub.rcf(rcf_hub.other_registry).service.solicitarNuevasFacturas(OFFICE)
+        assert theirs.resultado.codigo == "411"
+    finally:
+        set_active(True)
+        engine.dispose()
+
+
 def test_refused_operations_still_answer_their_holder_empty(rcf_hub: RcfHub) -> None:
     """FACe answers a refused operation with its usual holder, empty; RCF clients built from the
     WSDL read it without checking for its absence first."""

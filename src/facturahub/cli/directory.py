@@ -14,6 +14,7 @@ from facturahub.domain.directory import parse_directory_csv
 from facturahub.services import directory
 
 pass_obj = click.make_pass_decorator(CLIContext)
+SHOWN_CODES = 20  # deactivated codes listed in text output (--json lists them all)
 
 
 @click.group()
@@ -24,8 +25,13 @@ def dir3() -> None:
 @dir3.command("import")
 @click.argument("file", type=PATH)
 @click.option("--partial", is_flag=True, help="Only add and update; do not deactivate what the file lacks.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Deactivate what the file lacks even when that is more than 10% of the directory.",
+)
 @pass_obj
-def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
+def dir3_import(obj: CLIContext, file: Path, partial: bool, force: bool) -> None:
     """Load a directory CSV and report what changed."""
 
     def action() -> None:
@@ -38,11 +44,20 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool) -> None:
                 length=total, label="importing", file=None if show_bar else io.StringIO(), show_pos=True
             ) as bar:
                 report = directory.import_directory(
-                    session, actor, snapshot, full=not partial, progress=bar.update, source=str(file)
+                    session,
+                    actor,
+                    snapshot,
+                    full=not partial,
+                    progress=bar.update,
+                    source=str(file),
+                    force=force,
                 )
         summary = report.as_dict()
         summary["changed"] = report.changed
         summary["units_deactivated_codes"] = report.units_deactivated
+        if not obj.as_json and len(report.units_deactivated) > SHOWN_CODES:  # counts, not pages of codes
+            hidden = len(report.units_deactivated) - SHOWN_CODES
+            summary["units_deactivated_codes"] = [*report.units_deactivated[:SHOWN_CODES], f"… (+{hidden})"]
         emit(obj, summary)
 
     run_command(obj, action)

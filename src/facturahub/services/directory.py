@@ -17,6 +17,11 @@ from facturahub.store.models import Administration, Unit, UnitRelation
 
 Progress = Callable[[int], None]
 DIRECTORY_IMPORT_LOCK = 0x46480D13  # PostgreSQL advisory lock key: "FH", directory import
+# A full import may deactivate at most this share of the active units (and of the active relations)
+# unless forced: a file cut short at a line boundary parses cleanly and would switch the directory
+# off. Small directories (a sandbox, a test) are below the minimum and never refused.
+MASS_DEACTIVATION_SHARE = 0.10
+MASS_DEACTIVATION_MINIMUM = 50
 
 
 @dataclass
@@ -69,6 +74,7 @@ def import_directory(
     full: bool = True,
     progress: Progress | None = None,
     source: str = "",
+    force: bool = False,
 ) -> ImportReport:
     """Merge a directory snapshot. With ``full``, units and relations absent from the snapshot are
     deactivated (never deleted: invoices refer to them), and so are administrations, when the file
@@ -77,7 +83,12 @@ def import_directory(
     One import at a time: on PostgreSQL a transaction-scoped advisory lock, taken before anything
     is read (two overlapping imports each computed their changes from what they read first, and
     the last to commit left the directory as neither file says); SQLite's writer lock already
-    serialises them."""
+    serialises them.
+
+    A full import that would deactivate more than :data:`MASS_DEACTIVATION_SHARE` of the active
+    units or relations (and at least :data:`MASS_DEACTIVATION_MINIMUM`) is refused, with nothing
+    changed, unless ``force``: that is a truncated or partial file far more often than a month of
+    DIR3 changes."""
     require_operator(actor)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DIRECTORY_IMPORT_LOCK})
@@ -97,6 +108,7 @@ def import_directory(
     session.flush()
 
     units = {u.code: u for u in session.scalars(select(Unit))}
+    active_units = sum(1 for unit in units.values() if unit.active)
     for record in snapshot.units.values():
         unit = units.get(record.code)
         values: dict[str, object] = {
@@ -147,6 +159,7 @@ def import_directory(
         (r.office_code, r.managing_body_code, r.processing_unit_code): r
         for r in session.scalars(select(UnitRelation))
     }
+    active_relations = sum(1 for relation in relations.values() if relation.active)
     for triple, link in snapshot.relations.items():
         relation = relations.get(triple)
         if relation is None:
@@ -176,6 +189,8 @@ def import_directory(
                 relation.active = False
                 relation.updated_at = now
                 report.relations_deactivated += 1
+    if full and not force:
+        _refuse_mass_deactivation(report, active_units, active_relations)
     session.flush()
     audit.record(
         session,
@@ -187,6 +202,23 @@ def import_directory(
         report=report.as_dict(),
     )
     return report
+
+
+def _too_many(deactivated: int, active: int) -> bool:
+    return deactivated >= MASS_DEACTIVATION_MINIMUM and deactivated > active * MASS_DEACTIVATION_SHARE
+
+
+def _refuse_mass_deactivation(report: ImportReport, active_units: int, active_relations: int) -> None:
+    units, relations = len(report.units_deactivated), report.relations_deactivated
+    if _too_many(units, active_units) or _too_many(relations, active_relations):
+        raise InvalidInput(
+            "directory.deactivates_too_much",
+            units=units,
+            active_units=active_units,
+            relations=relations,
+            active_relations=active_relations,
+            share=f"{MASS_DEACTIVATION_SHARE:.0%}",
+        )
 
 
 def get_unit(session: Session, code: str) -> Unit:

@@ -169,6 +169,16 @@ MESSAGES = {
         "es": "No existe la unidad DIR3 {code}",
         "en": "There is no DIR3 unit {code}",
     },
+    "directory.deactivates_too_much": {
+        "es": "El fichero desactivaría {units} de las {active_units} unidades activas y {relations} de "
+        "las {active_relations} relaciones activas (más del {share}): ¿un fichero truncado o parcial? "
+        "No se ha cambiado nada. Compruébelo, impórtelo con --partial para solo añadir y actualizar, o "
+        "con --force si las bajas son ciertas",
+        "en": "The file would deactivate {units} of the {active_units} active units and {relations} of "
+        "the {active_relations} active relations (more than {share}): a truncated or partial file? "
+        "Nothing was changed. Check it, import it with --partial to only add and update, or with "
+        "--force if the removals are real",
+    },
     "integrator.accept_only_self": {
         "es": "Las condiciones solo las puede aceptar el propio usuario",
         "en": "Only the user themselves can accept the terms",

@@ -95,17 +95,19 @@ def registry_scope(session: Session, caller: CallerIdentity) -> RegistryScope:
 
 
 def check_office_filter(session: Session, scope: RegistryScope, office: str | None) -> str | None:
-    """An optional ``oficinaContable`` filter: ``None`` (every office of the registry), or an
-    office that exists, is active and is one of the registry's."""
+    """An optional ``oficinaContable`` filter: ``None`` (every office of the registry), one of the
+    registry's approved offices — even one a directory import has since deactivated, whose
+    pending invoices and cancellation requests must still be collected — or else an office that
+    exists and is active (then not the registry's: refused as such)."""
     code = (office or "").strip().upper()
     if not code:
         return None
+    if code in scope.offices:
+        return code
     unit = session.get(Unit, code)
     if unit is None or not unit.active or not unit.is_accounting_office:
         raise NotFound("reception.office_unknown", office=code)
-    if code not in scope.offices:
-        raise PermissionDenied("reception.office_not_associated", office=code)
-    return code
+    raise PermissionDenied("reception.office_not_associated", office=code)
 
 
 def registry_relations(session: Session, scope: RegistryScope) -> list[tuple[Named, Named, Named]]:
