@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from facturahub.domain import lifecycle
@@ -171,13 +171,17 @@ def new_invoices(
     offices = [code] if code else sorted(scope.offices)
     if not offices:
         return []
-    statement = (
+    return list(session.scalars(new_invoices_query(offices, limit)))
+
+
+def new_invoices_query(offices: list[str], limit: int) -> Select[Invoice]:
+    """Served by the partial index ``ix_invoices_new_by_office`` (only rows in 1200)."""
+    return (
         select(Invoice)
         .where(Invoice.status_code == lifecycle.REGISTERED, Invoice.office_code.in_(offices))
         .order_by(Invoice.id)
         .limit(limit)
     )
-    return list(session.scalars(statement))
 
 
 def download_invoice(
@@ -261,29 +265,37 @@ def pending_cancellations(
     offices = [code] if code else sorted(scope.offices)
     if not offices:
         return []
+    statement = pending_cancellations_query(offices, limit)
+    return [
+        PendingCancellation(invoice, event.at, event.reason) for invoice, event in session.execute(statement)
+    ]
+
+
+def pending_cancellations_query(offices: list[str], limit: int) -> Select[Invoice, InvoiceEvent]:
+    """The invoices come from the partial index ``ix_invoices_cancellation_requested_by_office``
+    (only rows in 4200), and only their events are read: not every cancellation request ever."""
+    requested = (
+        Invoice.cancellation_code == lifecycle.CANCELLATION_REQUESTED,
+        Invoice.office_code.in_(offices),
+    )
     latest_request = (
         select(InvoiceEvent.invoice_id, func.max(InvoiceEvent.id).label("event_id"))
         .where(
+            InvoiceEvent.invoice_id.in_(select(Invoice.id).where(*requested)),
             InvoiceEvent.flow == Flow.CANCELLATION.value,
             InvoiceEvent.code == lifecycle.CANCELLATION_REQUESTED,
         )
         .group_by(InvoiceEvent.invoice_id)
         .subquery()
     )
-    statement = (
+    return (
         select(Invoice, InvoiceEvent)
         .join(latest_request, latest_request.c.invoice_id == Invoice.id)
         .join(InvoiceEvent, InvoiceEvent.id == latest_request.c.event_id)
-        .where(
-            Invoice.cancellation_code == lifecycle.CANCELLATION_REQUESTED,
-            Invoice.office_code.in_(offices),
-        )
+        .where(*requested)
         .order_by(InvoiceEvent.id)
         .limit(limit)
     )
-    return [
-        PendingCancellation(invoice, event.at, event.reason) for invoice, event in session.execute(statement)
-    ]
 
 
 # --- helpers ------------------------------------------------------------------------------------

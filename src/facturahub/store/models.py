@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -282,9 +283,27 @@ class RegistryCounter(Base):
 
 class Invoice(Base):
     """A registered invoice. Its identity, parties and bytes never change; ``status_code`` and
-    ``cancellation_code`` mirror the latest rows of its (append-only) history."""
+    ``cancellation_code`` mirror the latest rows of its (append-only) history. Two partial indexes
+    serve the registries' polls (migration 0011): the invoices still new (1200), and those whose
+    cancellation is requested (4200), by office."""
 
     __tablename__ = "invoices"
+    __table_args__ = (
+        Index(
+            "ix_invoices_new_by_office",
+            "office_code",
+            "id",
+            postgresql_where=text("status_code = '1200'"),
+            sqlite_where=text("status_code = '1200'"),
+        ),
+        Index(
+            "ix_invoices_cancellation_requested_by_office",
+            "office_code",
+            "id",
+            postgresql_where=text("cancellation_code = '4200'"),
+            sqlite_where=text("cancellation_code = '4200'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     registry_number: Mapped[str] = mapped_column(String(12), unique=True)
