@@ -137,10 +137,7 @@ def test_a_data_directory_that_is_a_file(tmp_path: Path) -> None:
 def test_a_blob_directory_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "blobs").write_text("not a directory")
     env = _env(tmp_path, blob_dir=str(tmp_path / "blobs"))
-    assert (
-        subprocess.run([FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode
-        == 0
-    )
+    _upgraded(env)
     for command in (("blobs", "collect"), ("serve",)):
         line = _fails(env, *command, exit_code=7, key="config.blob_dir_unusable")
         assert f"Cannot use {tmp_path / 'blobs'} as the blob directory: Not a directory" in line
@@ -164,10 +161,7 @@ def test_a_redis_url_we_cannot_use_is_named(tmp_path: Path, url: str, says: str)
 def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -> None:
     port = _free_port()
     env = _env(tmp_path, redis_url=f"redis://:hunter2@127.0.0.1:{port}/0")
-    assert (
-        subprocess.run([FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, timeout=120).returncode
-        == 0
-    )
+    _upgraded(env)
     line = _fails(env, "worker", exit_code=8, key="jobs.queue_unavailable")
     assert f"Cannot use the job queue (redis): Error 111 connecting to 127.0.0.1:{port}" in line
     assert "hunter2" not in line

@@ -7,6 +7,7 @@ index exists with the predicate the query implies."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import ClauseElement, text
 from sqlalchemy.orm import Session
 
@@ -33,20 +34,31 @@ def _definition(database: Database, index: str) -> str:
         )
 
 
-def test_new_invoices_are_found_through_their_partial_index(database: Database) -> None:
+@pytest.mark.parametrize(
+    ("index", "predicate", "query", "also_used"),
+    [
+        (
+            "ix_invoices_new_by_office",
+            "((status_code)::text = '1200'::text)",
+            new_invoices_query(OFFICES, 500),
+            (),
+        ),
+        (
+            "ix_invoices_cancellation_requested_by_office",
+            "((cancellation_code)::text = '4200'::text)",
+            pending_cancellations_query(OFFICES, 500),
+            ("ix_invoice_events_invoice_at",),  # only the requested invoices' events
+        ),
+    ],
+    ids=["new invoices", "pending cancellations"],
+)
+def test_each_poll_is_served_by_its_partial_index(
+    database: Database, index: str, predicate: str, query: ClauseElement, also_used: tuple[str, ...]
+) -> None:
     if database.dialect == "postgresql":
-        definition = _definition(database, "ix_invoices_new_by_office")
-        assert "(office_code, id) WHERE ((status_code)::text = '1200'::text)" in definition, definition
+        definition = _definition(database, index)
+        assert f"(office_code, id) WHERE {predicate}" in definition, definition
         return
-    plan = _plan(database, new_invoices_query(OFFICES, 500))
-    assert "ix_invoices_new_by_office" in plan, plan
-
-
-def test_pending_cancellations_are_found_through_their_partial_index(database: Database) -> None:
-    if database.dialect == "postgresql":
-        definition = _definition(database, "ix_invoices_cancellation_requested_by_office")
-        assert "(office_code, id) WHERE ((cancellation_code)::text = '4200'::text)" in definition, definition
-        return
-    plan = _plan(database, pending_cancellations_query(OFFICES, 500))
-    assert "ix_invoices_cancellation_requested_by_office" in plan, plan
-    assert "ix_invoice_events_invoice_at" in plan, plan  # only the requested invoices' events
+    plan = _plan(database, query)
+    for name in (index, *also_used):
+        assert name in plan, plan

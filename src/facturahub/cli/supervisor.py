@@ -66,21 +66,15 @@ class WorkerSupervisor:
         language: str,
         delays: tuple[float, ...] = RESTART_DELAYS,
     ) -> None:
-        self.command, self.environment, self.language, self.delays = (
-            command,
-            dict(environment),
-            language,
-            delays,
-        )
+        self.command, self.environment = command, dict(environment)
+        self.language, self.delays = language, delays
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._child: subprocess.Popen[bytes] | None = None
-        self._started = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="facturahub-worker-supervisor", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
-        self._started.wait(timeout=10)
 
     def _spawn(self) -> subprocess.Popen[bytes] | None:
         with self._lock:  # never a new child once stop() has begun
@@ -97,7 +91,6 @@ class WorkerSupervisor:
         failures = 0
         while True:
             child = self._spawn()
-            self._started.set()
             if child is None:
                 return
             began = time.monotonic()

@@ -72,8 +72,7 @@ class Liveness:
 
 def liveness(session: Session, now: datetime) -> Liveness:
     fresh = now - timedelta(seconds=STALE_AFTER_SECONDS)
-    alive = session.scalar(
-        select(func.count()).select_from(WorkerHeartbeat).where(WorkerHeartbeat.seen_at >= fresh)
-    )
-    last_seen = session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+    alive, last_seen = session.execute(
+        select(func.count().filter(WorkerHeartbeat.seen_at >= fresh), func.max(WorkerHeartbeat.seen_at))
+    ).one()
     return Liveness(alive=int(alive or 0), last_seen=last_seen)

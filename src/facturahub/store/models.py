@@ -281,6 +281,12 @@ class RegistryCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def _partial_index(name: str, where: str, *columns: str) -> Index:
+    """An index of the rows matching ``where`` only, on both engines."""
+    predicate = text(where)
+    return Index(name, *columns, postgresql_where=predicate, sqlite_where=predicate)
+
+
 class Invoice(Base):
     """A registered invoice. Its identity, parties and bytes never change; ``status_code`` and
     ``cancellation_code`` mirror the latest rows of its (append-only) history. Two partial indexes
@@ -289,19 +295,9 @@ class Invoice(Base):
 
     __tablename__ = "invoices"
     __table_args__ = (
-        Index(
-            "ix_invoices_new_by_office",
-            "office_code",
-            "id",
-            postgresql_where=text("status_code = '1200'"),
-            sqlite_where=text("status_code = '1200'"),
-        ),
-        Index(
-            "ix_invoices_cancellation_requested_by_office",
-            "office_code",
-            "id",
-            postgresql_where=text("cancellation_code = '4200'"),
-            sqlite_where=text("cancellation_code = '4200'"),
+        _partial_index("ix_invoices_new_by_office", "status_code = '1200'", "office_code", "id"),
+        _partial_index(
+            "ix_invoices_cancellation_requested_by_office", "cancellation_code = '4200'", "office_code", "id"
         ),
     )
 
