@@ -35,6 +35,13 @@ SAMPLES = SHARED_DATA / "facturae" / "samples"
 FNMT_P12 = SHARED_DATA / "certs" / "fawno-ACTIVO_EIDAS_CERTIFICADO_PRUEBAS___99999999R.p12"
 OTHER_SUPPLIER_NIF = "99999999R"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# a full directory file that keeps the sandbox's units (protocols.md §6: the centres of the samples)
+HEADER = "administracion,oc_codigo,og_codigo,ut_codigo,activa\n"
+SANDBOX_ROWS = (
+    "P00000010,P00000010,P00000010,P00000010,1\n"
+    "DFB0,DFB0,020110,0201,1\n"
+    "L01280796,L01280796,LA0007407,LA0007408,1\n"
+)
 
 
 @dataclass

@@ -64,9 +64,13 @@ class SignAndVerifyWithHub(MemoryBinarySignature):
         return envelope
 
 
-def zeep_client(wsdl_url: str, signer: Identity, hub_cert_pem: bytes) -> Any:
+def zeep_client(
+    wsdl_url: str, signer: Identity, hub_cert_pem: bytes, *, operation_timeout: float | None = None
+) -> Any:
+    """``operation_timeout``: fail a call that gets no answer (zeep waits for ever by default)."""
     wsse = Compose([LiveTimestamp(), SignAndVerifyWithHub(signer, hub_cert_pem)])
-    return Client(wsdl_url, wsse=wsse, transport=Transport(timeout=60), settings=Settings(strict=True))
+    transport = Transport(timeout=60, operation_timeout=operation_timeout)
+    return Client(wsdl_url, wsse=wsse, transport=transport, settings=Settings(strict=True))
 
 
 # --- raw HTTP ------------------------------------------------------------------------------------

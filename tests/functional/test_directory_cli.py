@@ -131,20 +131,19 @@ def test_a_full_import_deactivates_the_administrations_it_no_longer_names(
 def test_overlapping_full_imports_end_as_the_last_file_says(
     hub_cli: CLI, database: Database, write_file: Callable[[str, bytes], Path]
 ) -> None:
-    """On PostgreSQL two overlapping imports each computed their changes from what they had read
-    first: the one committed last left the directory as neither file says."""
+    """Two overlapping imports each computed their changes from what they had read first: the one
+    written last left the directory as neither file says. The second waits for the first, from
+    its reading to its last batch."""
     hub_cli.json("dir3", "import", str(write_file("v1.csv", V1.encode())))
     first_reading = threading.Event()
 
-    def slow_tick(_n: int) -> None:
+    def slow_tick(_written: int, _total: int) -> None:
         first_reading.set()
-        time.sleep(0.05)  # 13 rows: about a second inside the first import's transaction
+        time.sleep(0.05)  # one row per transaction: about a second from its reading to its end
 
-    def run(snapshot_text: str, progress: Callable[[int], None] | None) -> None:
-        with database.unit_of_work() as session:
-            import_directory(
-                session, Actor.operator(), parse_directory_csv(snapshot_text.encode()), progress=progress
-            )
+    def run(snapshot_text: str, progress: Callable[[int, int], None] | None) -> None:
+        snapshot = parse_directory_csv(snapshot_text.encode())
+        import_directory(database, Actor.operator(), snapshot, progress=progress, batch_rows=1)
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(run, V2, slow_tick)

@@ -14,17 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.functional.face_hub import FaceHub, _cli, face_hub, invoice_variant, signed
+from tests.functional.face_hub import HEADER, SANDBOX_ROWS, FaceHub, _cli, face_hub, invoice_variant, signed
 from tests.functional.soap_client import send_invoice, zeep_client
 
 __all__ = ["face_hub"]
 
-HEADER = "administracion,oc_codigo,og_codigo,ut_codigo,activa\n"
-SANDBOX_ROWS = (
-    "P00000010,P00000010,P00000010,P00000010,1\n"
-    "DFB0,DFB0,020110,0201,1\n"
-    "L01280796,L01280796,LA0007407,LA0007408,1\n"
-)
 # (oficina contable, órgano gestor, unidad tramitadora)
 ADDED = (
     "ZZ01,ZOC1,ZOG1,ZUT1,1\n"  # ZOG1 is left out of the full import: inactive

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,22 +38,30 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool, force: bool) -> None
 
     def action() -> None:
         snapshot = parse_directory_csv(read_input(file))
-        total = len(snapshot.units) + len(snapshot.relations)
         with obj.unit_of_work() as session:
             actor = obj.actor(session)
-            show_bar = not obj.as_json
-            with click.progressbar(
-                length=total, label="importing", file=None if show_bar else io.StringIO(), show_pos=True
-            ) as bar:
-                report = directory.import_directory(
-                    session,
-                    actor,
-                    snapshot,
-                    full=not partial,
-                    progress=bar.update,
-                    source=str(file),
-                    force=force,
-                )
+        with contextlib.ExitStack() as stack:
+            bars: list[Any] = []
+
+            def progress(written: int, total: int) -> None:  # the bar once the writes are known
+                if not bars:
+                    shown = None if not obj.as_json else io.StringIO()
+                    bars.append(
+                        stack.enter_context(
+                            click.progressbar(length=total, label="importing", file=shown, show_pos=True)
+                        )
+                    )
+                bars[0].update(written)
+
+            report = directory.import_directory(
+                obj.database(),
+                actor,
+                snapshot,
+                full=not partial,
+                progress=progress,
+                source=str(file),
+                force=force,
+            )
         summary = report.as_dict()
         summary["changed"] = report.changed
         summary["units_deactivated_codes"] = report.units_deactivated

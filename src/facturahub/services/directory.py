@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text
+from sqlalchemy import Executable, and_, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from facturahub.domain.directory import DirectorySnapshot
 from facturahub.errors import InvalidInput, NotFound
 from facturahub.services import audit
 from facturahub.services.actors import Actor, require_operator
+from facturahub.store.database import Database, lock_key
 from facturahub.store.models import Administration, Unit, UnitRelation
 
-Progress = Callable[[int], None]
-DIRECTORY_IMPORT_LOCK = 0x46480D13  # PostgreSQL advisory lock key: "FH", directory import
+Progress = Callable[[int, int], None]  # rows just written, rows the import writes in all
+DIRECTORY_IMPORT_LOCK = "directory-import"
+BATCH_ROWS = 1000  # rows per transaction of an import: SQLite's writer is free between them
 # A full import may deactivate at most this share of the active units (and of the active relations)
 # unless forced: a file cut short at a line boundary parses cleanly and would switch the directory
 # off. Small directories (a sandbox, a test) are below the minimum and never refused.
 MASS_DEACTIVATION_SHARE = 0.10
 MASS_DEACTIVATION_MINIMUM = 50
+_ROLES = ("is_accounting_office", "is_managing_body", "is_processing_unit")
 
 
 @dataclass
@@ -66,8 +70,27 @@ class ImportReport:
         }
 
 
+Rows = list[dict[str, Any]]
+
+
+@dataclass
+class ImportPlan:
+    """What an import changes, computed from one reading before anything is written, as bulk
+    statements in the order they must run: additions and updates first (a relation needs its
+    units), every deactivation last (an import cut short has switched nothing off)."""
+
+    report: ImportReport
+    writes: list[tuple[Executable, Rows]] = field(default_factory=list)
+    active_units: int = 0
+    active_relations: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(len(rows) for _, rows in self.writes)
+
+
 def import_directory(
-    session: Session,
+    database: Database,
     actor: Actor,
     snapshot: DirectorySnapshot,
     *,
@@ -75,123 +98,208 @@ def import_directory(
     progress: Progress | None = None,
     source: str = "",
     force: bool = False,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
     """Merge a directory snapshot. With ``full``, units and relations absent from the snapshot are
     deactivated (never deleted: invoices refer to them), and so are administrations, when the file
     names administrations at all, absent from it and left without an active unit.
 
-    One import at a time: on PostgreSQL a transaction-scoped advisory lock, taken before anything
-    is read (two overlapping imports each computed their changes from what they read first, and
-    the last to commit left the directory as neither file says); SQLite's writer lock already
-    serialises them.
+    The changes are computed from one reading, then written in transactions of ``batch_rows``
+    rows: a full DIR3 file (250,000 units) written in one transaction held SQLite's only writer
+    for half a minute, and every invoice waited. Readers meanwhile see the directory part-way; an
+    import cut short (a crash, the operator's Ctrl-C) leaves what it wrote, never a deactivation,
+    and running it again completes it. One import at a time (:meth:`Database.exclusive`), from
+    before the reading to the last write: two overlapping imports each computed their changes from
+    what they had read first, and the last to write left the directory as neither file says.
 
     A full import that would deactivate more than :data:`MASS_DEACTIVATION_SHARE` of the active
     units or relations (and at least :data:`MASS_DEACTIVATION_MINIMUM`) is refused, with nothing
     changed, unless ``force``: that is a truncated or partial file far more often than a month of
     DIR3 changes."""
     require_operator(actor)
+    with database.exclusive(DIRECTORY_IMPORT_LOCK):
+        with database.reading() as session:
+            plan = plan_import(session, snapshot, full=full, force=force)
+        total = plan.rows
+        for statement, rows in plan.writes:
+            for start in range(0, len(rows), batch_rows):
+                batch = rows[start : start + batch_rows]
+                with database.unit_of_work() as session:
+                    session.execute(statement, batch)
+                if progress:
+                    progress(len(batch), total)
+        with database.unit_of_work() as session:
+            _audit(session, actor, plan.report, full=full, source=source)
+    return plan.report
+
+
+def import_directory_within(
+    session: Session, actor: Actor, snapshot: DirectorySnapshot, *, full: bool = True, source: str = ""
+) -> ImportReport:
+    """The same import inside the caller's transaction, for a small directory that must commit
+    with other changes (the sandbox's); on PostgreSQL under the same lock as
+    :func:`import_directory`."""
+    require_operator(actor)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DIRECTORY_IMPORT_LOCK})
-    report = ImportReport()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(DIRECTORY_IMPORT_LOCK)})
+    plan = plan_import(session, snapshot, full=full, force=False)
+    for statement, rows in plan.writes:
+        session.execute(statement, rows)
+    _audit(session, actor, plan.report, full=full, source=source)
+    return plan.report
+
+
+def plan_import(session: Session, snapshot: DirectorySnapshot, *, full: bool, force: bool) -> ImportPlan:
+    """Compare the snapshot with the directory (plain rows, not ORM objects: a full directory is
+    half a million of them) and list the writes; refuse a mass deactivation unless ``force``."""
     now = datetime.now(UTC)
-    tick = progress or (lambda _n: None)
+    plan = ImportPlan(ImportReport())
+    units, in_use = _plan_units(session, snapshot, plan, full=full, now=now)
+    relations = _plan_relations(session, snapshot, plan, full=full, now=now)
+    administrations = _plan_administrations(session, snapshot, plan.report, in_use=in_use, full=full)
+    writes = [
+        (insert(Administration), administrations.added),
+        (update(Administration), administrations.updated),
+        (insert(Unit), units.added),
+        (update(Unit), units.updated),
+        (insert(UnitRelation), relations.added),
+        (update(UnitRelation), relations.updated),
+        (update(UnitRelation), relations.deactivated),
+        (update(Unit), units.deactivated),
+        (update(Administration), administrations.deactivated),
+    ]
+    plan.writes = [(statement, rows) for statement, rows in writes if rows]
+    if full and not force:
+        _refuse_mass_deactivation(plan.report, plan.active_units, plan.active_relations)
+    return plan
 
-    administrations = {a.code: a for a in session.scalars(select(Administration))}
-    for code, name in snapshot.administrations.items():
-        existing = administrations.get(code)
-        if existing is None:
-            session.add(Administration(code=code, name=name or code, active=True))
-            report.administrations_added += 1
-        elif (name and existing.name != name) or not existing.active:  # no name in the file: kept
-            existing.name, existing.active = name or existing.name, True
-            report.administrations_updated += 1
-    session.flush()
 
-    units = {u.code: u for u in session.scalars(select(Unit))}
-    active_units = sum(1 for unit in units.values() if unit.active)
+@dataclass
+class _Changes:
+    added: Rows = field(default_factory=list)
+    updated: Rows = field(default_factory=list)
+    deactivated: Rows = field(default_factory=list)
+
+
+def _plan_units(
+    session: Session, snapshot: DirectorySnapshot, plan: ImportPlan, *, full: bool, now: datetime
+) -> tuple[_Changes, set[str]]:
+    """Units to add, update and deactivate, and the administrations still in use after it."""
+    report = plan.report
+    columns = (
+        Unit.code,
+        Unit.name,
+        Unit.administration_code,
+        *(getattr(Unit, r) for r in _ROLES),
+        Unit.active,
+    )
+    current = {row.code: row for row in session.execute(select(*columns))}
+    plan.active_units = sum(1 for row in current.values() if row.active)
+    changes = _Changes()
+    in_use: set[str] = set()
     for record in snapshot.units.values():
-        unit = units.get(record.code)
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "name": record.name,
             "administration_code": record.administration_code,
-            "is_accounting_office": record.is_accounting_office,
-            "is_managing_body": record.is_managing_body,
-            "is_processing_unit": record.is_processing_unit,
+            **{role: getattr(record, role) for role in _ROLES},
             "active": True,
         }
-        if unit is not None:  # what the file does not say is kept: a name, the administration
-            if not record.named:
-                del values["name"]
-            if record.administration_code is None:
-                del values["administration_code"]
-        if unit is None:
-            session.add(Unit(code=record.code, updated_at=now, **values))
+        row = current.get(record.code)
+        if row is None:
+            changes.added.append({"code": record.code, **values, "updated_at": now})
             report.units_added.append(record.code)
-        elif any(getattr(unit, key) != value for key, value in values.items()):
+        else:  # what the file does not say is kept: a name, the administration
+            if not record.named:
+                values["name"] = row.name
+            if record.administration_code is None:
+                values["administration_code"] = row.administration_code
             if not full:  # a partial file only adds roles, never removes them
-                for role in ("is_accounting_office", "is_managing_body", "is_processing_unit"):
-                    values[role] = values[role] or getattr(unit, role)
-            for key, value in values.items():
-                setattr(unit, key, value)
-            unit.updated_at = now
-            report.units_updated.append(record.code)
-        else:
-            report.unchanged += 1
-        tick(1)
+                for role in _ROLES:
+                    values[role] = values[role] or getattr(row, role)
+            if any(getattr(row, key) != value for key, value in values.items()):
+                changes.updated.append({"code": record.code, **values, "updated_at": now})
+                report.units_updated.append(record.code)
+            else:
+                report.unchanged += 1
+        if values["administration_code"]:
+            in_use.add(values["administration_code"])
     if full:
-        for code, unit in units.items():
-            if code not in snapshot.units and unit.active:
-                unit.active = False
-                unit.updated_at = now
+        for code, row in current.items():
+            if code not in snapshot.units and row.active:
+                changes.deactivated.append({"code": code, "active": False, "updated_at": now})
                 report.units_deactivated.append(code)
-    session.flush()
-    if full and snapshot.administrations:
-        in_use = set(
-            session.scalars(select(Unit.administration_code).where(Unit.active.is_(True)).distinct())
-        )
-        for code, administration in administrations.items():
-            if code not in snapshot.administrations and code not in in_use and administration.active:
-                administration.active = False
-                report.administrations_deactivated += 1
-        session.flush()
+    return changes, in_use
 
-    relations = {
-        (r.office_code, r.managing_body_code, r.processing_unit_code): r
-        for r in session.scalars(select(UnitRelation))
+
+def _plan_relations(
+    session: Session, snapshot: DirectorySnapshot, plan: ImportPlan, *, full: bool, now: datetime
+) -> _Changes:
+    """Relations to add, to switch as the file says, and (full) to deactivate."""
+    report = plan.report
+    columns = (UnitRelation.id, UnitRelation.office_code, UnitRelation.managing_body_code)
+    current = {
+        (row.office_code, row.managing_body_code, row.processing_unit_code): row
+        for row in session.execute(select(*columns, UnitRelation.processing_unit_code, UnitRelation.active))
     }
-    active_relations = sum(1 for relation in relations.values() if relation.active)
+    plan.active_relations = sum(1 for row in current.values() if row.active)
+    changes = _Changes()
     for triple, link in snapshot.relations.items():
-        relation = relations.get(triple)
-        if relation is None:
-            session.add(
-                UnitRelation(
-                    office_code=triple[0],
-                    managing_body_code=triple[1],
-                    processing_unit_code=triple[2],
-                    active=link.active,
-                    updated_at=now,
-                )
+        row = current.get(triple)
+        if row is None:
+            office, managing_body, processing_unit = triple
+            changes.added.append(
+                {
+                    "office_code": office,
+                    "managing_body_code": managing_body,
+                    "processing_unit_code": processing_unit,
+                    "active": link.active,
+                    "updated_at": now,
+                }
             )
             report.relations_added += 1
-        elif relation.active != link.active:
-            relation.active = link.active
-            relation.updated_at = now
+        elif row.active != link.active:
+            changes.updated.append({"id": row.id, "active": link.active, "updated_at": now})
             if link.active:
                 report.relations_activated += 1
             else:
                 report.relations_deactivated += 1
         else:
             report.unchanged += 1
-        tick(1)
     if full:
-        for triple, relation in relations.items():
-            if triple not in snapshot.relations and relation.active:
-                relation.active = False
-                relation.updated_at = now
+        for triple, row in current.items():
+            if triple not in snapshot.relations and row.active:
+                changes.deactivated.append({"id": row.id, "active": False, "updated_at": now})
                 report.relations_deactivated += 1
-    if full and not force:
-        _refuse_mass_deactivation(report, active_units, active_relations)
-    session.flush()
+    return changes
+
+
+def _plan_administrations(
+    session: Session, snapshot: DirectorySnapshot, report: ImportReport, *, in_use: set[str], full: bool
+) -> _Changes:
+    """Administrations to add, rename or reactivate, and (full, when the file names
+    administrations at all) those it no longer names and no active unit uses."""
+    current = {
+        row.code: row
+        for row in session.execute(select(Administration.code, Administration.name, Administration.active))
+    }
+    changes = _Changes()
+    for code, name in snapshot.administrations.items():
+        row = current.get(code)
+        if row is None:
+            changes.added.append({"code": code, "name": name or code, "active": True})
+            report.administrations_added += 1
+        elif (name and row.name != name) or not row.active:  # no name in the file: kept
+            changes.updated.append({"code": code, "name": name or row.name, "active": True})
+            report.administrations_updated += 1
+    if full and snapshot.administrations:
+        for code, row in current.items():
+            if code not in snapshot.administrations and code not in in_use and row.active:
+                changes.deactivated.append({"code": code, "active": False})
+                report.administrations_deactivated += 1
+    return changes
+
+
+def _audit(session: Session, actor: Actor, report: ImportReport, *, full: bool, source: str) -> None:
     audit.record(
         session,
         actor,
@@ -201,7 +309,6 @@ def import_directory(
         full=full,
         report=report.as_dict(),
     )
-    return report
 
 
 def _too_many(deactivated: int, active: int) -> bool:

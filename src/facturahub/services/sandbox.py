@@ -55,7 +55,7 @@ def init_sandbox(session: Session, out_dir: Path, hub: Identity, public_url: str
     actor = Actor.operator("sandbox")
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshot = sandbox_directory()
-    directory.import_directory(session, actor, snapshot, full=False, source="sandbox")
+    directory.import_directory_within(session, actor, snapshot, full=False, source="sandbox")
     _ensure_user(session, actor)
     supplier = _ensure_role(
         session, actor, out_dir, "supplier", SUPPLIER, SUPPLIER_PLATFORM, Capabilities(sending=True)

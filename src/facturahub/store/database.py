@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` (a commit is on disk before we answer),
 foreign keys on and a busy timeout; PostgreSQL is used as configured. One unit of work per
 request, CLI command or job: it commits on success and rolls back on any error. Services never
-commit.
+commit — except a full directory import, which writes in batches of short transactions (a
+250,000-unit file in one transaction held SQLite's only writer for half a minute) under
+:meth:`Database.exclusive`.
 
 Work that must happen only once the transaction is durable (enqueueing background jobs) is
 registered with :func:`after_commit`; it runs after a successful commit and never after a
@@ -13,6 +15,7 @@ rollback. ``Database.session_info`` holds collaborators the boundary hands to th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -204,6 +207,35 @@ class Database:
         with self._read_engine.connect() as connection:
             yield connection
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the lock ``name`` across several transactions, against every process using this
+        database: one long job of a kind at a time. PostgreSQL: a session advisory lock on a
+        connection of its own; SQLite: an ``flock`` of ``<database>-<name>.lock``. Either goes
+        with the process that holds it: a crash never leaves it taken."""
+        if self.dialect == "postgresql":
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(name)})
+                try:
+                    yield
+                finally:
+                    try:
+                        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(name)})
+                        connection.commit()
+                    except Exception:  # never hand the pool a connection that may still hold it
+                        connection.invalidate()
+            return
+        database = self.engine.url.database
+        if fcntl is None or not database or database == ":memory:":  # one process: nothing to share
+            yield
+            return
+        descriptor = os.open(f"{database}-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # drops the lock
+
     def ping(self) -> bool:
         try:
             with self.read_connection() as connection:
@@ -214,6 +246,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def lock_key(name: str) -> int:
+    """The PostgreSQL advisory-lock key of a lock name (a signed 64-bit integer)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _run_after_commit(session: Session) -> None:
