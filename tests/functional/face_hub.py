@@ -97,13 +97,17 @@ def hub_env(database_url: str, root: Path, **settings: str) -> dict[str, str]:
 
 @contextmanager
 def served_hub(
-    backend: str, root: Path, prepare: Callable[[dict[str, str], Path], dict[str, Any]] | None = None
+    backend: str,
+    root: Path,
+    prepare: Callable[[dict[str, str], Path], dict[str, Any]] | None = None,
+    **settings: str,
 ) -> Iterator[dict[str, Any]]:
     """A hub with its own database, migrated and seeded by the real CLI, a second supplier
     integrator registered, served by ``facturahub serve``; yields the :class:`FaceHub` fields, plus
-    whatever ``prepare(env, root)`` (run before the server starts) returns."""
+    whatever ``prepare(env, root)`` (run before the server starts) returns; ``settings`` as for
+    :func:`hub_env`."""
     with _OwnDatabase(backend, root) as url:
-        env = hub_env(url, root)
+        env = hub_env(url, root, **settings)
         _cli(env, "db", "upgrade")
         sandbox = json.loads(_cli(env, "sandbox", "init", "--out", str(root / "sandbox")))
         fields = {

@@ -317,11 +317,9 @@ OPERATIONS: dict[str, Handler] = {
 }
 
 
-QUERIES = frozenset(
+# the queries whose answer grows with the directory (Profile.large_answers)
+LARGE_ANSWERS = frozenset(
     {
-        "consultarFactura",
-        "consultarListadoFacturas",
-        "consultarEstados",
         "consultarUnidades",
         "consultarUnidadesPorAdministracion",
         "consultarNIFs",
@@ -330,6 +328,7 @@ QUERIES = frozenset(
         "consultarAdministracionesRepositorio",
     }
 )
+QUERIES = frozenset({"consultarFactura", "consultarListadoFacturas", "consultarEstados"}) | LARGE_ANSWERS
 
 
 def face_policy(settings: Settings) -> WSSPolicy:
@@ -345,6 +344,7 @@ def face_policy(settings: Settings) -> WSSPolicy:
 FACE_SUPPLIERS = Profile(
     name="face",
     queries=QUERIES,
+    large_answers=LARGE_ANSWERS,
     path=PATH,
     namespace=NAMESPACE,
     capability=Capability.SENDING,

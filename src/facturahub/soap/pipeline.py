@@ -6,7 +6,9 @@
    preparer (enviarFactura: parsing, schema, XAdES, totals, blobs) — so the expensive part of a
    request never holds the database's write lock;
 3. **write** in one unit of work: the replay-cache row and the operation's changes; the answer
-   is built, committed, then signed.
+   is built, committed, then signed. A query whose answer grows with the directory
+   (``Profile.large_answers``) commits the replay row alone, then builds its answer from a
+   read-only session: seconds of work over the whole DIR3 never hold SQLite's only writer.
 
 The operation runs in a SAVEPOINT: a business error (``resultado`` ≠ 0, from the preparer or the
 operation) rolls back only the operation, so the signature stays consumed — a verified request is
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from cryptography import x509
 from lxml import etree
@@ -118,6 +122,25 @@ class _Resolver:
         return x509.load_der_x509_certificate(row.der) if row is not None else None
 
 
+def _local(element: etree._Element) -> str | None:
+    """An element's local name; ``None`` for a comment or a processing instruction."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else None
+
+
+class ParsedRequest(NamedTuple):
+    root: etree._Element
+    tracking_id: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class _CallContext:
+    caller: CallerIdentity
+    now: datetime
+    tracking_id: str
+    prepared: object
+
+
 class Pipeline:
     def __init__(self, hub: HubParts, profile: Profile) -> None:
         self.hub, self.profile = hub, profile
@@ -127,12 +150,27 @@ class Pipeline:
         return self.hub.settings.language
 
     def process(self, data: bytes) -> Answer:
+        request = self.parse(data)
+        return request if isinstance(request, Answer) else self.respond(request)
+
+    def parse(self, data: bytes) -> ParsedRequest | Answer:
+        """The envelope parsed (hardened), or the fault that answers it."""
         tracking_id = new_tracking_id()
-        now = datetime.now(UTC)
         try:
             root = parse_envelope(data, max_bytes=self.hub.settings.max_request_bytes)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
+        return ParsedRequest(root, tracking_id, datetime.now(UTC))
+
+    def answers_large(self, request: ParsedRequest) -> bool:
+        """Whether the request names an operation of ``Profile.large_answers`` — read before the
+        signature is verified, only to choose where it runs (``respond`` verifies everything)."""
+        body = next((child for child in request.root if _local(child) == "Body"), None)
+        operation = next((child for child in body if _local(child)), None) if body is not None else None
+        return operation is not None and _local(operation) in self.profile.large_answers
+
+    def respond(self, request: ParsedRequest) -> Answer:
+        root, tracking_id, now = request
         name: str | None = None
         prepared: object = None
         try:
@@ -140,25 +178,16 @@ class Pipeline:
                 verified, caller = self._verify(session, root, now)
             name, handler = self._operation(verified.operation)
             prepared, refusal = self._prepare(name, verified.operation, caller, now)
-            with self.hub.database.unit_of_work() as session:
-                replay.remember_signature(
-                    session,
-                    verified.replay_key,
-                    verified.replay_expires,
-                    now,
-                    timestamped=verified.timestamp_signed,
-                )
-                call = Call(
-                    session=session,
-                    blobs=self.hub.blobs,
-                    settings=self.hub.settings,
-                    caller=caller,
-                    now=now,
-                    tracking_id=tracking_id,
-                    language=self.language,
-                    prepared=prepared,
-                )
-                response = self._run(call, name, handler, verified.operation, refusal)
+            context = _CallContext(caller, now, tracking_id, prepared)
+            remember = partial(
+                replay.remember_signature,
+                digest_hex=verified.replay_key,
+                expires_at=verified.replay_expires,
+                now=now,
+                timestamped=verified.timestamp_signed,
+            )
+            with self._operating(name, remember) as session:
+                response = self._run(self._call(session, context), name, handler, verified.operation, refusal)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         except DBAPIError as error:
@@ -168,6 +197,32 @@ class Pipeline:
             log.exception("soap request failed", extra={"tracking_id": tracking_id})
             return self.fault(SecurityError("soap.internal_error", tracking_id=tracking_id), tracking_id)
         return Answer(200, self.sign(response), tracking_id)
+
+    @contextmanager
+    def _operating(self, name: str, remember: Callable[[Session], None]) -> Iterator[Session]:
+        """The session an operation runs in, its replay row already in: the same unit of work,
+        or, for a large answer, a read-only session after the row's own commit."""
+        if name not in self.profile.large_answers:
+            with self.hub.database.unit_of_work() as session:
+                remember(session)
+                yield session
+            return
+        with self.hub.database.unit_of_work() as session:
+            remember(session)
+        with self.hub.database.reading() as session:
+            yield session
+
+    def _call(self, session: Session, context: _CallContext) -> Call:
+        return Call(
+            session=session,
+            blobs=self.hub.blobs,
+            settings=self.hub.settings,
+            caller=context.caller,
+            now=context.now,
+            tracking_id=context.tracking_id,
+            language=self.language,
+            prepared=context.prepared,
+        )
 
     def _verify(
         self, session: Session, root: etree._Element, now: datetime
@@ -244,7 +299,9 @@ class Pipeline:
         try:
             if refusal is not None:
                 raise refusal
-            with call.session.begin_nested():
+            # a read-only session has nothing to roll back (and PostgreSQL's runs in autocommit)
+            read_only = name in self.profile.large_answers
+            with nullcontext() if read_only else call.session.begin_nested():
                 outcome = handler(call, element)
         except FacturahubError as error:
             if self.profile.errors.is_fault(error):

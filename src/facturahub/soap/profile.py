@@ -96,6 +96,10 @@ class Profile:
     # remembered for the lifetime cap only, any other until its certificate expires. Named one by
     # one, so that a new operation is remembered long until someone says it only reads.
     queries: frozenset[str] = frozenset()
+    # Queries whose answer grows with the directory (the whole DIR3 is tens of MiB of XML): built
+    # from a read-only session after the replay row's own short commit, in a worker thread, one at
+    # a time per process (soap/transport.py)
+    large_answers: frozenset[str] = frozenset()
     # what follows ``resultado`` when an operation is refused (operation name → elements), for
     # services whose clients expect the answer's holders even then (FACe RCF: empty ones)
     refusal_shape: RefusalShape = no_elements

@@ -14,11 +14,15 @@ on the event loop itself, one at a time per worker process — the pre-fork mode
 core (the default) and the kernel spreads connections over them. ``bench/intake.py`` measured this at
 about +25 % invoices/s and −15 % CPU per request against the thread pool. Larger requests (big
 attachments, hundreds of milliseconds of work) go to the thread pool so that they do not hold up
-the worker's other connections; ``0`` sends every request there.
+the worker's other connections; ``0`` sends every request there. So does a small request for a
+large answer (``Profile.large_answers``: consultarUnidades over the whole DIR3 is seconds of work
+and tens of MiB), through a limiter of its own: one such answer at a time per worker process,
+the others wait without holding a thread — each costs hundreds of MiB while it is built.
 """
 
 from __future__ import annotations
 
+from anyio import CapacityLimiter, to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -32,6 +36,16 @@ ACCEPTED_MEDIA_TYPES = frozenset({"text/xml"})
 
 class RequestTooLarge(Exception):
     pass
+
+
+_LARGE_ANSWERS: list[CapacityLimiter] = []
+
+
+def _large_answers_limiter() -> CapacityLimiter:
+    """One large answer at a time per process (created in the event loop that uses it)."""
+    if not _LARGE_ANSWERS:
+        _LARGE_ANSWERS.append(CapacityLimiter(1))
+    return _LARGE_ANSWERS[0]
 
 
 class SOAPEndpoint:
@@ -55,9 +69,15 @@ class SOAPEndpoint:
             body = await _read_capped(request, limit)
         except RequestTooLarge:
             return await self._fault(SecurityError("soap.request_too_large", limit=limit), 413)
-        if len(body) <= self.hub.settings.soap_inline_max_bytes:
-            return _response(self.pipeline.process(body))  # on the event loop: see the module's doc
-        return _response(await run_in_threadpool(self.pipeline.process, body))
+        if len(body) > self.hub.settings.soap_inline_max_bytes:
+            return _response(await run_in_threadpool(self.pipeline.process, body))
+        request_ = self.pipeline.parse(body)  # small: on the event loop, see the module's doc
+        if isinstance(request_, Answer):
+            return _response(request_)
+        if self.pipeline.answers_large(request_):
+            limiter = _large_answers_limiter()
+            return _response(await to_thread.run_sync(self.pipeline.respond, request_, limiter=limiter))
+        return _response(self.pipeline.respond(request_))
 
     async def wsdl(self, request: Request) -> Response:
         if "wsdl" not in {key.lower() for key in request.query_params}:
