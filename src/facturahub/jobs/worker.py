@@ -1,12 +1,16 @@
 """``facturahub worker``: the huey consumer that delivers notifications.
 
 At start it re-queues every due pending notification (whatever was committed while no worker ran,
-or enqueued and lost), then consumes until SIGINT (graceful: running deliveries finish) or SIGTERM.
+or enqueued and lost), then consumes until SIGTERM or SIGINT, both graceful: running deliveries
+finish (a second signal cuts them short). SIGTERM is what systemd, ``docker stop`` and ``kill``
+send; huey's default made it immediate, and a push cut between the endpoint's acceptance and its
+record was sent again after the restart.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 
 from facturahub.config import Settings
 from facturahub.jobs.delivery import Delivery, retry_policy
@@ -64,7 +68,9 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
             initial_delay=0.05,
             max_delay=settings.jobs_poll_seconds,
             check_worker_health=True,
+            graceful_signal="TERM",
         )
+        consumer._signal_actions[signal.SIGINT] = consumer._signal_actions[signal.SIGTERM]  # graceful too
         heartbeat = Heartbeat(database, settings.jobs_queue)
         heartbeat.start()
         try:
