@@ -39,6 +39,7 @@ from facturahub.services.certificates import find_by_issuer_serial
 from facturahub.services.intake import PreparedInvoice
 from facturahub.services.lookup import CallerIdentity, identify_caller
 from facturahub.signatures.certgen import Identity
+from facturahub.signatures.wss_envelope import BODY
 from facturahub.signatures.wssecurity import (
     CertificateReference,
     KeyReference,
@@ -122,23 +123,10 @@ class _Resolver:
         return x509.load_der_x509_certificate(row.der) if row is not None else None
 
 
-def _local(element: etree._Element) -> str | None:
-    """An element's local name; ``None`` for a comment or a processing instruction."""
-    return etree.QName(element).localname if isinstance(element.tag, str) else None
-
-
 class ParsedRequest(NamedTuple):
     root: etree._Element
     tracking_id: str
     now: datetime
-
-
-@dataclass(frozen=True)
-class _CallContext:
-    caller: CallerIdentity
-    now: datetime
-    tracking_id: str
-    prepared: object
 
 
 class Pipeline:
@@ -165,9 +153,9 @@ class Pipeline:
     def answers_large(self, request: ParsedRequest) -> bool:
         """Whether the request names an operation of ``Profile.large_answers`` — read before the
         signature is verified, only to choose where it runs (``respond`` verifies everything)."""
-        body = next((child for child in request.root if _local(child) == "Body"), None)
-        operation = next((child for child in body if _local(child)), None) if body is not None else None
-        return operation is not None and _local(operation) in self.profile.large_answers
+        body = request.root.find(BODY)
+        operation = next(body.iterchildren(etree.Element), None) if body is not None else None
+        return operation is not None and etree.QName(operation).localname in self.profile.large_answers
 
     def respond(self, request: ParsedRequest) -> Answer:
         root, tracking_id, now = request
@@ -178,7 +166,6 @@ class Pipeline:
                 verified, caller = self._verify(session, root, now)
             name, handler = self._operation(verified.operation)
             prepared, refusal = self._prepare(name, verified.operation, caller, now)
-            context = _CallContext(caller, now, tracking_id, prepared)
             remember = partial(
                 replay.remember_signature,
                 digest_hex=verified.replay_key,
@@ -187,7 +174,17 @@ class Pipeline:
                 timestamped=verified.timestamp_signed,
             )
             with self._operating(name, remember) as session:
-                response = self._run(self._call(session, context), name, handler, verified.operation, refusal)
+                call = Call(
+                    session=session,
+                    blobs=self.hub.blobs,
+                    settings=self.hub.settings,
+                    caller=caller,
+                    now=now,
+                    tracking_id=tracking_id,
+                    language=self.language,
+                    prepared=prepared,
+                )
+                response = self._run(call, name, handler, verified.operation, refusal)
         except FacturahubError as error:
             return self.fault(error, tracking_id)
         except DBAPIError as error:
@@ -211,18 +208,6 @@ class Pipeline:
             remember(session)
         with self.hub.database.reading() as session:
             yield session
-
-    def _call(self, session: Session, context: _CallContext) -> Call:
-        return Call(
-            session=session,
-            blobs=self.hub.blobs,
-            settings=self.hub.settings,
-            caller=context.caller,
-            now=context.now,
-            tracking_id=context.tracking_id,
-            language=self.language,
-            prepared=context.prepared,
-        )
 
     def _verify(
         self, session: Session, root: etree._Element, now: datetime

@@ -22,6 +22,8 @@ the others wait without holding a thread — each costs hundreds of MiB while it
 
 from __future__ import annotations
 
+import functools
+
 from anyio import CapacityLimiter, to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -38,14 +40,10 @@ class RequestTooLarge(Exception):
     pass
 
 
-_LARGE_ANSWERS: list[CapacityLimiter] = []
-
-
+@functools.cache
 def _large_answers_limiter() -> CapacityLimiter:
-    """One large answer at a time per process (created in the event loop that uses it)."""
-    if not _LARGE_ANSWERS:
-        _LARGE_ANSWERS.append(CapacityLimiter(1))
-    return _LARGE_ANSWERS[0]
+    """One large answer at a time per process (created on first use, in the event loop)."""
+    return CapacityLimiter(1)
 
 
 class SOAPEndpoint:
@@ -75,8 +73,10 @@ class SOAPEndpoint:
         if isinstance(request_, Answer):
             return _response(request_)
         if self.pipeline.answers_large(request_):
-            limiter = _large_answers_limiter()
-            return _response(await to_thread.run_sync(self.pipeline.respond, request_, limiter=limiter))
+            answer = await to_thread.run_sync(
+                self.pipeline.respond, request_, limiter=_large_answers_limiter()
+            )
+            return _response(answer)
         return _response(self.pipeline.respond(request_))
 
     async def wsdl(self, request: Request) -> Response:
