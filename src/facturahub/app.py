@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -17,6 +16,7 @@ from facturahub.services.hub_identity import load_hub_identity
 from facturahub.signatures.certgen import Identity
 from facturahub.signatures.trust import load_trust_store
 from facturahub.store.blobs import LocalBlobStore
+from facturahub.store.clock import database_now
 from facturahub.store.database import Database
 from facturahub.store.migrate import current_revision
 
@@ -82,7 +82,7 @@ def _worker_liveness(database: Database) -> dict[str, object]:
     for a fault they do not have; monitor ``worker.status`` (``ok``, ``stale``, ``none``)."""
     try:
         with database.reading() as session:
-            return worker_heartbeats.liveness(session, datetime.now(UTC)).as_dict()
+            return worker_heartbeats.liveness(session, database_now(session)).as_dict()
     except DBAPIError:  # a database older than the heartbeats' table (not upgraded yet)
         return {"status": "unknown"}
 

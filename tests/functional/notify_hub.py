@@ -15,6 +15,7 @@ import email.policy
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -42,6 +43,7 @@ from tests.functional.face_hub import (
     invoice_variant,
     signed,
 )
+from tests.functional.push_servers import RawEndpoint
 from tests.functional.soap_client import zeep_client
 from zeep.wsse.signature import MemorySignature
 
@@ -208,6 +210,18 @@ def _ok(number: str) -> bytes:
     ).encode()
 
 
+def held_endpoint(release: threading.Event, hold_seconds: float = 90) -> RawEndpoint:
+    """A push endpoint that answers each call ``codigo 0`` only once ``release`` is set."""
+
+    def answer_when_released(client: socket.socket) -> None:
+        assert release.wait(hold_seconds)
+        payload = _ok("0")
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {len(payload)}\r\n\r\n"
+        client.sendall(head.encode() + payload)
+
+    return RawEndpoint(answer_when_released)
+
+
 def _fault(text: str) -> bytes:
     return (
         f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP}"><SOAP-ENV:Body><SOAP-ENV:Fault>'
@@ -290,6 +304,18 @@ class NotifyHub:
         )
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(statement, {"number": registry_number})]
+
+    def push_row(self, registry_number: str) -> dict[str, Any]:
+        """The invoice's one push notification."""
+        [row] = [row for row in self.rows(registry_number) if row["channel"] == "push"]
+        return row
+
+    def set_push(self, url: str, state: str = "enabled") -> None:
+        """The sandbox supplier's push endpoint, through ``setNotificacion``."""
+        answer = self.notifications_client().service.setNotificacion(
+            {"codigo": "3", "estado": state, "value": url}
+        )
+        assert answer.resultado.codigo == "0", answer.resultado.descripcion
 
     def notifications(self, state: str | None = None) -> list[dict[str, Any]]:
         args = ["notify", "list", "--limit", "10000"] + (["--state", state] if state else [])

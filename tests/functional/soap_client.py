@@ -64,10 +64,18 @@ class SignAndVerifyWithHub(MemoryBinarySignature):
         return envelope
 
 
+# zeep waits for ever by default: a regression that holds up a call would hang the suite, not fail it
+OPERATION_TIMEOUT_SECONDS = 300.0
+
+
 def zeep_client(
-    wsdl_url: str, signer: Identity, hub_cert_pem: bytes, *, operation_timeout: float | None = None
+    wsdl_url: str,
+    signer: Identity,
+    hub_cert_pem: bytes,
+    *,
+    operation_timeout: float = OPERATION_TIMEOUT_SECONDS,
 ) -> Any:
-    """``operation_timeout``: fail a call that gets no answer (zeep waits for ever by default)."""
+    """``operation_timeout``: fail a call that gets no answer in that time."""
     wsse = Compose([LiveTimestamp(), SignAndVerifyWithHub(signer, hub_cert_pem)])
     transport = Transport(timeout=60, operation_timeout=operation_timeout)
     return Client(wsdl_url, wsse=wsse, transport=transport, settings=Settings(strict=True))

@@ -280,7 +280,7 @@ def test_duplicate_keys_are_unambiguous_and_migrated(database, sandbox, shared_d
         assert keys() == {(f"G48200422|A|B|7|{date}", "G48200422|A|B|7")}  # the old form
     finally:
         upgrade(database)
-    assert current_revision(database) == "0011"
+    assert current_revision(database) == "0012"
     assert keys() == {(f"9:G48200422|3:A|B|1:7|{date}", "9:G48200422|3:A|B|1:7")}
 
     second = _submit(database, sandbox, invoice("A", "B|7"))

@@ -137,8 +137,11 @@ def test_claims_are_exclusive_with_back_off_then_failed(
     moment = later
     for _ in range(POLICY.max_attempts):
         with database.unit_of_work() as session:
-            assert notifications.claim(session, row_id, moment, POLICY) is not None
-            retry_at = notifications.record_failure(session, row_id, "SMTPConnectError: down", moment, POLICY)
+            claimed = notifications.claim(session, row_id, moment, POLICY)
+            assert claimed is not None
+            retry_at = notifications.record_failure(
+                session, row_id, claimed.claim_token, "SMTPConnectError: down", moment, POLICY
+            )
         if retry_at is None:
             break
         waits.append((retry_at - moment).total_seconds())
@@ -156,6 +159,39 @@ def test_claims_are_exclusive_with_back_off_then_failed(
         row = session.get_one(Notification, row_id)
         assert (row.state, row.attempts, row.last_error) == ("sent", 1, None)
         assert notifications.claim(session, row_id, moment + timedelta(days=1), POLICY) is None  # never again
+
+
+def test_an_attempt_that_outlived_its_lease_cannot_reschedule_the_next_claim(
+    database: Database, world: dict[str, Any], shared_data: Path
+) -> None:
+    """Worker A's lease runs out mid-attempt (a stopped process); worker B claims the row. A's late
+    failure must not move B's lease (a third worker would deliver beside B), nor count an attempt;
+    B's outcome is recorded. A delivery that did go out is recorded whoever holds the claim."""
+    invoice = _register(database, world, shared_data, "proveedor@example.com")
+    row_id = _rows(database, invoice)[0].id
+    with database.unit_of_work() as session:
+        first = notifications.claim(session, row_id, NOW, POLICY)
+        assert first is not None
+        token_a = first.claim_token
+    after_lease = NOW + timedelta(seconds=POLICY.lease_seconds + 1)
+    with database.unit_of_work() as session:
+        second = notifications.claim(session, row_id, after_lease, POLICY)
+        assert second is not None
+        token_b = second.claim_token
+    assert token_a and token_b and token_a != token_b
+    with database.unit_of_work() as session, pytest.raises(notifications.ClaimLost):
+        notifications.record_failure(session, row_id, token_a, "late: timed out", after_lease, POLICY)
+    with database.unit_of_work() as session:
+        row = session.get_one(Notification, row_id)
+        assert (row.attempts, row.last_error) == (0, None)
+        assert row.next_attempt_at == after_lease + timedelta(seconds=POLICY.lease_seconds)  # B's lease
+        retry_at = notifications.record_failure(session, row_id, token_b, "refused", after_lease, POLICY)
+        assert retry_at == after_lease + POLICY.delay(1)
+    with database.unit_of_work() as session:
+        notifications.record_sent(session, row_id, after_lease)  # A's message did go out after all
+    with database.unit_of_work() as session:
+        row = session.get_one(Notification, row_id)
+        assert (row.state, row.attempts) == ("sent", 2)
 
 
 def test_mail_and_push_content(database: Database, world: dict[str, Any], shared_data: Path) -> None:

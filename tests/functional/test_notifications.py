@@ -276,11 +276,6 @@ def _configure(client: Any, url: str, state: str = "ENABLED") -> None:
     assert answer.resultado.codigo == "0", answer.resultado.descripcion
 
 
-def _push_row(hub: NotifyHub, number: str) -> dict[str, Any]:
-    [row] = [row for row in hub.rows(number) if row["channel"] == "push"]
-    return row
-
-
 def test_a_push_goes_where_the_platform_says_when_it_is_delivered(
     notify_hub: NotifyHub, endpoint: PushEndpoint
 ) -> None:
@@ -300,17 +295,17 @@ def test_a_push_goes_where_the_platform_says_when_it_is_delivered(
         moved = notify_hub.submit(notify_hub.suppliers_client(), correo="")
         _configure(client, current.url)  # replaced before the worker delivered
         notify_hub.start_worker()
-        wait_for(lambda: _push_row(notify_hub, moved)["state"] == "sent", what="the push to the new address")
+        wait_for(lambda: notify_hub.push_row(moved)["state"] == "sent", what="the push to the new address")
         assert [call.tramitacion for call in current.for_registry_number(moved)] == ["1200"]
-        assert replaced.calls == [] and _push_row(notify_hub, moved)["target"] == current.url
+        assert replaced.calls == [] and notify_hub.push_row(moved)["target"] == current.url
         notify_hub.stop_worker()
 
         withdrawn = notify_hub.submit(notify_hub.suppliers_client(), correo="")
         _configure(client, current.url, "DISABLED")
         notify_hub.start_worker()
-        wait_for(lambda: _push_row(notify_hub, withdrawn)["state"] == "dropped", what="the push dropped")
+        wait_for(lambda: notify_hub.push_row(withdrawn)["state"] == "dropped", what="the push dropped")
         assert current.for_registry_number(withdrawn) == [] and replaced.calls == []
-        assert "disabled" in _push_row(notify_hub, withdrawn)["last_error"]
+        assert "disabled" in notify_hub.push_row(withdrawn)["last_error"]
         dropped = notify_hub.notifications("dropped")
         assert withdrawn in [row["registry_number"] for row in dropped]
     finally:
@@ -338,7 +333,7 @@ def test_a_deleted_platform_gets_no_more_pushes(notify_hub: NotifyHub, endpoint:
         )
         notify_hub.cli("platform", "delete", code)
         notify_hub.start_worker()
-        wait_for(lambda: _push_row(notify_hub, number)["state"] == "dropped", what="the push dropped")
+        wait_for(lambda: notify_hub.push_row(number)["state"] == "dropped", what="the push dropped")
         registry = notify_hub.registry_client()
         office = registry.service.solicitarNuevasFacturas("").facturas.solicitarNuevasFacturas
         [mine] = [invoice for invoice in office if invoice.numeroRegistro == number]

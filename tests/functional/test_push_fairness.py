@@ -82,11 +82,6 @@ def _push_to(client: Any, url: str) -> None:
     assert answer.resultado.codigo == "0", answer.resultado.descripcion
 
 
-def _push_row(hub: NotifyHub, number: str) -> dict[str, Any]:
-    [row] = [row for row in hub.rows(number) if row["channel"] == "push"]
-    return row
-
-
 @pytest.fixture(scope="module")
 def other_supplier(worker: NotifyHub) -> tuple[Any, Any]:
     """A second supplier platform (its suppliers' and notifications' clients)."""
@@ -111,33 +106,33 @@ def test_a_silent_endpoint_holds_one_thread_then_pauses(
         slow = [worker.submit(client, correo="") for _ in range(4)]
         fast = worker.submit(other_sender, correo="")
 
-        wait_for(lambda: _push_row(worker, fast)["state"] == "sent", timeout=20, what="the other push")
+        wait_for(lambda: worker.push_row(fast)["state"] == "sent", timeout=20, what="the other push")
         # while the first call hung, nothing else went to the silent endpoint, and the other
         # supplier's push did not wait for it (two threads: both used to hang there)
         assert len(tarpit.connections) == 1
         assert tarpit.connections_for(slow[0])
-        assert [_push_row(worker, number)["attempts"] for number in slow[1:]] == [0, 0, 0]
+        assert [worker.push_row(number)["attempts"] for number in slow[1:]] == [0, 0, 0]
 
         first = wait_for(
-            lambda: _push_row(worker, slow[0])["last_error"],
+            lambda: worker.push_row(slow[0])["last_error"],
             timeout=TIMEOUT + 10,
             what="the first call's end",
         )
         assert f"no complete answer from {tarpit.url()} within {TIMEOUT} s" in first
-        silent_id = _push_row(worker, slow[0])["id"]
+        silent_id = worker.push_row(slow[0])["id"]
         paused = (
             f"not attempted: 127.0.0.1:{tarpit.port} left the call of notification {silent_id} unanswered"
         )
         for number in slow[1:]:
             row = wait_for(
-                lambda number=number: _push_row(worker, number)["last_error"], timeout=10, what="fail at once"
+                lambda number=number: worker.push_row(number)["last_error"], timeout=10, what="fail at once"
             )
             assert paused in row, row
         assert len(tarpit.connections) == 1  # failed without a call
 
         peer.silent = False  # the endpoint recovers; after the pause, one call probes it
         for number in slow:
-            wait_for(lambda number=number: _push_row(worker, number)["state"] == "sent", timeout=PAUSE + 20)
+            wait_for(lambda number=number: worker.push_row(number)["state"] == "sent", timeout=PAUSE + 20)
         assert [len(tarpit.connections_for(number)) for number in slow] == [2, 1, 1, 1]
         assert peer.most_at_once == 1
     finally:
@@ -153,9 +148,9 @@ def test_a_slow_endpoint_is_called_once_at_a_time_and_waiting_costs_no_attempt(w
         client = worker.suppliers_client()
         numbers = [worker.submit(client, correo="") for _ in range(4)]
         for number in numbers:
-            wait_for(lambda number=number: _push_row(worker, number)["state"] == "sent", timeout=40)
+            wait_for(lambda number=number: worker.push_row(number)["state"] == "sent", timeout=40)
         assert peer.most_at_once == 1
-        assert [_push_row(worker, number)["attempts"] for number in numbers] == [1, 1, 1, 1]
+        assert [worker.push_row(number)["attempts"] for number in numbers] == [1, 1, 1, 1]
         assert [len(slow.connections_for(number)) for number in numbers] == [1, 1, 1, 1]
         assert f"waits: 1 call(s) to 127.0.0.1:{slow.port} in progress" in worker.worker_output()
     finally:

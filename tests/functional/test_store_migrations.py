@@ -18,6 +18,6 @@ def test_migrated_schema_matches_the_models(migrated_url: str) -> None:
         with database.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-        assert current_revision(database) == "0011"
+        assert current_revision(database) == "0012"
     finally:
         database.dispose()

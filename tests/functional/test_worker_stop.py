@@ -7,27 +7,12 @@ PostgreSQL (huey on Redis)."""
 from __future__ import annotations
 
 import signal
-import socket
 import threading
-from typing import Any
 
 import pytest
-from tests.functional.notify_hub import NotifyHub, _ok, notify_hub, wait_for
-from tests.functional.push_servers import RawEndpoint
+from tests.functional.notify_hub import NotifyHub, held_endpoint, notify_hub, wait_for
 
 __all__ = ["notify_hub"]  # the module-scoped fixture
-
-
-def _set_push(hub: NotifyHub, url: str, state: str) -> None:
-    answer = hub.notifications_client().service.setNotificacion(
-        {"codigo": "3", "estado": state, "value": url}
-    )
-    assert answer.resultado.codigo == "0", answer.resultado.descripcion
-
-
-def _push_row(hub: NotifyHub, number: str) -> dict[str, Any]:
-    [row] = [row for row in hub.rows(number) if row["channel"] == "push"]
-    return row
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -36,18 +21,12 @@ def test_a_stop_signal_lets_the_running_delivery_finish_and_record_it(
 ) -> None:
     release = threading.Event()
 
-    def answer_when_released(client: socket.socket) -> None:
-        assert release.wait(60)
-        payload = _ok("0")
-        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {len(payload)}\r\n\r\n"
-        client.sendall(head.encode() + payload)
-
-    endpoint = RawEndpoint(answer_when_released)
+    endpoint = held_endpoint(release, 60)
     notify_hub.start_worker(FACTURAHUB_PUSH_TIMEOUT_SECONDS="60")
     worker = notify_hub.worker
     assert worker is not None
     try:
-        _set_push(notify_hub, endpoint.url(), "enabled")
+        notify_hub.set_push(endpoint.url(), "enabled")
         number = notify_hub.submit(notify_hub.suppliers_client(), correo="")
         wait_for(lambda: endpoint.connections_for(number), 60, "the push to reach the endpoint")
         worker.send_signal(stop)
@@ -59,11 +38,11 @@ def test_a_stop_signal_lets_the_running_delivery_finish_and_record_it(
         assert worker.poll() is None  # still there: waiting for the delivery
         release.set()
         assert worker.wait(timeout=60) == 0, notify_hub.worker_output()
-        row = _push_row(notify_hub, number)
+        row = notify_hub.push_row(number)
         assert (row["state"], row["attempts"]) == ("sent", 1), row
         assert len(endpoint.connections_for(number)) == 1
     finally:
         release.set()
         notify_hub.stop_worker()
         endpoint.close()
-        _set_push(notify_hub, "http://127.0.0.1:9/nowhere", "disabled")
+        notify_hub.set_push("http://127.0.0.1:9/nowhere", "disabled")

@@ -17,6 +17,7 @@ from facturahub.jobs.mailer import Mailer
 from facturahub.jobs.push import EndpointSilent, Pusher
 from facturahub.services import notifications
 from facturahub.services.notification_content import Mail, PushStatus, push_status, render_mail
+from facturahub.store.clock import database_now
 from facturahub.store.database import Database
 
 log = logging.getLogger("facturahub.jobs")
@@ -45,11 +46,12 @@ class _Ready:
     channel: str
     target: str
     content: Mail | PushStatus
+    claim_token: str | None
     admitted: Admitted | None = None
 
 
 def _log_failure(
-    notification_id: int, channel: str, target: str, error: str, retry_at: datetime | None
+    notification_id: int, channel: str, target: str, error: str, retry_in: timedelta | None
 ) -> None:
     log.warning(
         "notification %s (%s to %s) failed: %s; %s",
@@ -57,7 +59,17 @@ def _log_failure(
         channel,
         target,
         error,
-        f"next attempt at {retry_at.isoformat()}" if retry_at else "no attempts left",
+        f"next attempt in {retry_in.total_seconds():.0f} s" if retry_in is not None else "no attempts left",
+    )
+
+
+def _log_claim_lost(lost: notifications.ClaimLost, channel: str, target: str) -> None:
+    log.warning(
+        "notification %s (%s to %s): this attempt outlived its lease and another worker has claimed "
+        "the notification since; its outcome is not recorded here",
+        lost.notification_id,
+        channel,
+        target,
     )
 
 
@@ -72,8 +84,10 @@ class Delivery:
     gate: EndpointGate  # pushes: per-endpoint limit and pause (jobs/endpoint_gate.py)
     zone: tzinfo = DEFAULT_ZONE
 
-    def attempt(self, notification_id: int) -> datetime | None:
-        """Deliver if due and pending; returns when to try again after a failure (else ``None``)."""
+    def attempt(self, notification_id: int) -> timedelta | None:
+        """Deliver if due and pending; after a failure, how long to wait before the next attempt
+        (else ``None``). Every time compared or stored is the database's (store/clock.py); the
+        endpoint gate, private to this process, keeps the process's own clock."""
         admitted: Admitted | None = None
         silent = False
         try:
@@ -90,31 +104,43 @@ class Delivery:
                     self.pusher.push(target, content)
             except Exception as exc:
                 silent = isinstance(exc, EndpointSilent)
-                return self._failed(notification_id, channel, target, f"{type(exc).__name__}: {exc}")
-            with self.database.unit_of_work() as session:
-                notifications.record_sent(session, notification_id, datetime.now(UTC))
+                return self._failed(prepared, notification_id, f"{type(exc).__name__}: {exc}")
+            try:
+                with self.database.unit_of_work() as session:
+                    notifications.record_sent(session, notification_id, database_now(session))
+            except Exception:
+                log.exception(
+                    "notification %s (%s to %s) was delivered, but could not be recorded as sent; "
+                    "it stays pending and will be delivered again once its lease ends",
+                    notification_id,
+                    channel,
+                    target,
+                )
+                return None
             log.info("notification %s (%s to %s) delivered", notification_id, channel, target)
             return None
         finally:
             if admitted is not None:
                 self.gate.leave(admitted, notification_id, silent=silent, now=datetime.now(UTC))
 
-    def _prepare(self, session: Session, notification_id: int) -> _Ready | datetime | None:
+    def _prepare(self, session: Session, notification_id: int) -> _Ready | timedelta | None:
         """Claim and render, in the claim's unit of work; what to send, or the attempt's end:
         not ours, dropped, parked behind a busy endpoint, or failed at once (a paused endpoint)."""
-        now = datetime.now(UTC)
+        now = database_now(session)
         row = notifications.claim(session, notification_id, now, self.policy)
         if row is None:
             return None
+        token = row.claim_token
         if row.channel == notifications.MAIL:
-            return _Ready(row.channel, row.target, render_mail(session, row, self.language, self.zone))
+            return _Ready(row.channel, row.target, render_mail(session, row, self.language, self.zone), token)
         current = notifications.current_push_target(session, row)
         if current is None:
             notifications.record_dropped(row)
             log.info("notification %s (push to %s) dropped: push disabled", notification_id, row.target)
             return None
         row.target = current  # replaced since it was queued: the new address
-        admission = self.gate.enter(endpoint_of(current), notification_id, now)
+        local_now = datetime.now(UTC)
+        admission = self.gate.enter(endpoint_of(current), notification_id, local_now)
         if isinstance(admission, Parked):
             notifications.release_claim(row, now)
             log.info(
@@ -127,27 +153,36 @@ class Delivery:
             return None
         if isinstance(admission, Paused):
             error = admission.reason()
+            not_before = now + (admission.until - local_now)  # the pause, on the database's clock
             retry_at = notifications.record_failure(
-                session, notification_id, error, now, self.policy, not_before=admission.until
+                session, notification_id, token, error, now, self.policy, not_before=not_before
             )
-            _log_failure(notification_id, row.channel, current, error, retry_at)
-            return retry_at
+            retry_in = None if retry_at is None else retry_at - now
+            _log_failure(notification_id, row.channel, current, error, retry_in)
+            return retry_in
         try:
-            return _Ready(row.channel, current, push_status(session, row), admission)
+            return _Ready(row.channel, current, push_status(session, row), token, admission)
         except BaseException:
-            self.gate.leave(admission, notification_id, silent=None, now=now)  # no call made
+            self.gate.leave(admission, notification_id, silent=None, now=local_now)  # no call made
             raise
 
-    def _failed(self, notification_id: int, channel: str, target: str, error: str) -> datetime | None:
-        with self.database.unit_of_work() as session:
-            retry_at = notifications.record_failure(
-                session, notification_id, error, datetime.now(UTC), self.policy
-            )
-        _log_failure(notification_id, channel, target, error, retry_at)
-        return retry_at
+    def _failed(self, ready: _Ready, notification_id: int, error: str) -> timedelta | None:
+        try:
+            with self.database.unit_of_work() as session:
+                now = database_now(session)
+                retry_at = notifications.record_failure(
+                    session, notification_id, ready.claim_token, error, now, self.policy
+                )
+        except notifications.ClaimLost as lost:
+            _log_claim_lost(lost, ready.channel, ready.target)
+            return None
+        retry_in = None if retry_at is None else retry_at - now
+        _log_failure(notification_id, ready.channel, ready.target, error, retry_in)
+        return retry_in
 
     def due(self, grace_seconds: float = 0.0) -> list[int]:
-        """Pending rows due at least ``grace_seconds`` ago (the sweeper's work)."""
-        moment = datetime.now(UTC) - timedelta(seconds=grace_seconds)
+        """Pending rows due at least ``grace_seconds`` ago, by the database's clock (the sweeper's
+        work)."""
         with self.database.unit_of_work() as session:
+            moment = database_now(session) - timedelta(seconds=grace_seconds)
             return notifications.due_ids(session, moment)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from facturahub.services import worker_heartbeats
 from facturahub.services.worker_heartbeats import WorkerIdentity
+from facturahub.store.clock import database_now
 from facturahub.store.database import Database
 
 log = logging.getLogger("facturahub.jobs")
@@ -40,7 +41,7 @@ class Heartbeat:
         database is down: /health then reports the worker as stale, which is the truth)."""
         try:
             with self.database.unit_of_work() as session:
-                worker_heartbeats.beat(session, self.worker, datetime.now(UTC))
+                worker_heartbeats.beat(session, self.worker, database_now(session))
         except Exception:
             if not self._failing:
                 log.exception("worker heartbeat: could not record that this worker is alive")

@@ -113,9 +113,9 @@ class Jobs:
     def attempt(self, notification_id: int) -> None:
         if self.delivery is None:
             raise RuntimeError("no delivery configured: tasks run only in `facturahub worker`")
-        retry = self.delivery.attempt(notification_id)
-        if retry is not None:
-            self._tasks["one"].schedule(args=(notification_id,), eta=retry)
+        retry_in = self.delivery.attempt(notification_id)
+        if retry_in is not None:  # a delay, not a time: huey compares times with this process's clock
+            self._tasks["one"].schedule(args=(notification_id,), delay=max(retry_in.total_seconds(), 0.0))
 
     @contextmanager
     def reporting_failures(self) -> Iterator[None]:

@@ -16,6 +16,7 @@ from facturahub.config import Settings
 from facturahub.jobs.delivery import Delivery, retry_policy
 from facturahub.jobs.endpoint_gate import EndpointGate
 from facturahub.jobs.heartbeat import Heartbeat
+from facturahub.jobs.log_throttle import throttle_queue_failures
 from facturahub.jobs.mailer import SMTPMailer
 from facturahub.jobs.push import SOAPPusher
 from facturahub.jobs.queue import Jobs, attach_job_queue
@@ -71,6 +72,7 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
             graceful_signal="TERM",
         )
         consumer._signal_actions[signal.SIGINT] = consumer._signal_actions[signal.SIGTERM]  # graceful too
+        throttle_queue_failures()
         heartbeat = Heartbeat(database, settings.jobs_queue)
         heartbeat.start()
         try:

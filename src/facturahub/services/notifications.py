@@ -10,12 +10,17 @@ address; disabled, or the platform deleted, the row is ``dropped`` and nothing i
 A row is claimed by moving its ``next_attempt_at`` forward by a lease in one conditional UPDATE, so
 two workers (or a scheduled retry and the sweeper) never deliver it at the same time; a worker that
 dies mid-delivery leaves the row due again when the lease ends (at-least-once). A ``sent`` row is
-never delivered again.
+never delivered again. The times compared are the database's (the worker reads them with
+:func:`facturahub.store.clock.database_now`), never a worker's own clock. Each claim writes a fresh
+``claim_token``: a worker whose lease ran out before its attempt ended (a stopped process) cannot
+record a failure or give the row back over the claim of the worker that took it since
+(:class:`ClaimLost`); a delivery that did go out is always recorded as sent.
 """
 
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -156,9 +161,18 @@ def dispatch_after_commit(session: Session, notification_ids: Sequence[int]) -> 
 # --- delivery (the worker) ----------------------------------------------------------------------
 
 
+class ClaimLost(Exception):
+    """The attempt's lease ran out and another worker claimed the row since: the outcome of the
+    attempt under way is theirs to record."""
+
+    def __init__(self, notification_id: int) -> None:
+        super().__init__(f"notification {notification_id}: the lease ran out and another worker claimed it")
+        self.notification_id = notification_id
+
+
 def claim(session: Session, notification_id: int, now: datetime, policy: RetryPolicy) -> Notification | None:
-    """Take a due pending row for delivery (lease it); ``None`` when it is not ours to deliver now
-    (unknown, already sent, failed, or leased/scheduled for later)."""
+    """Take a due pending row for delivery (lease it, with a fresh ``claim_token``); ``None`` when
+    it is not ours to deliver now (unknown, already sent, failed, or leased/scheduled for later)."""
     result = session.execute(
         update(Notification)
         .where(
@@ -166,7 +180,7 @@ def claim(session: Session, notification_id: int, now: datetime, policy: RetryPo
             Notification.state == PENDING,
             Notification.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + timedelta(seconds=policy.lease_seconds))
+        .values(next_attempt_at=now + timedelta(seconds=policy.lease_seconds), claim_token=uuid.uuid4().hex)
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -194,6 +208,7 @@ def record_dropped(row: Notification) -> None:
 
 
 def record_sent(session: Session, notification_id: int, now: datetime) -> None:
+    """The notification went out: recorded whoever holds the claim now (it was delivered)."""
     row = session.get(Notification, notification_id)
     if row is None or row.state != PENDING:
         return
@@ -217,16 +232,20 @@ def _printable_char(char: str) -> str:
 def record_failure(
     session: Session,
     notification_id: int,
+    claim_token: str | None,
     error: str,
     now: datetime,
     policy: RetryPolicy,
     not_before: datetime | None = None,
 ) -> datetime | None:
-    """Count a failed attempt; returns when to try again (the back-off, and not before
-    ``not_before``), or ``None`` when the row is now failed."""
-    row = session.get(Notification, notification_id)
+    """Count the failed attempt of the claim ``claim_token``; returns when to try again (the
+    back-off, and not before ``not_before``), or ``None`` when the row is now failed (or no longer
+    pending). :class:`ClaimLost` when another worker has claimed the row since."""
+    row = session.get(Notification, notification_id, with_for_update=True)
     if row is None or row.state != PENDING:
         return None
+    if row.claim_token != claim_token:
+        raise ClaimLost(notification_id)
     row.attempts += 1
     row.last_error = printable(error)[:MAX_ERROR]
     if row.attempts >= policy.max_attempts:

@@ -1,7 +1,8 @@
 """Which ``facturahub worker`` processes are alive: each keeps a row of ``worker_heartbeats``
 fresh (:func:`beat`, every :data:`INTERVAL_SECONDS`) and removes it when it stops (:func:`forget`);
 ``/health`` reads :func:`liveness`. A worker killed without a chance to remove its row stops
-counting after :data:`STALE_AFTER_SECONDS`; rows older than a day are pruned by the next beat."""
+counting after :data:`STALE_AFTER_SECONDS`; rows older than a day are pruned by the next beat.
+The times are the database's (store/clock.py): a worker whose clock is behind is not stale."""
 
 from __future__ import annotations
 

@@ -432,3 +432,4 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # the current claim's (migration 0012)
