@@ -49,10 +49,18 @@ def test_directory_files_that_would_lose_data_are_refused_or_merged(
     with database.unit_of_work() as session:
         assert session.get(Administration, "E00003901").name == "Ministerio A"  # type: ignore[union-attr]
 
-    huge = HEADER + 'E1,"' + "x" * 140_000 + '",GE1,a,E2,b,E3,c\n'
-    hub_cli.error(
+    huge = FULL + 'E1,"' + "x" * 140_000 + '",GE1,a,E2,b,E3,c\n'
+    line = hub_cli.error(
         "dir3", "import", str(write_file("huge.csv", huge.encode())), exit_code=3, key="directory.csv_invalid"
     )
+    assert line.startswith("error: Línea 3:") and "131072" in line, line
+    classic_mac = (
+        HEADER + "E00003901,Ministerio A,GE0000077,Oficina CR,E00120901,Gestor A,GE0000002,Tramitadora A\n"
+    )
+    hub_cli.json(
+        "dir3", "import", "--partial", str(write_file("cr.csv", classic_mac.replace("\n", "\r").encode()))
+    )
+    assert hub_cli.json("dir3", "unit", "GE0000077")["name"] == "Oficina CR"  # lines ended by a lone CR
     latin1 = FULL.encode() + "E00003901,Ministerio,GE0000001,Oficina Españ,E00120901,G,GE0000002,T\n".encode(
         "latin-1"
     )

@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from facturahub.domain.registry import first_control_character
 from facturahub.errors import InvalidInput
@@ -151,19 +152,32 @@ def parse_directory_csv(data: bytes) -> DirectorySnapshot:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InvalidInput("directory.encoding", line=line, detail=exc.reason) from None
-    try:
-        return parse_directory_rows(_rows(text))
-    except csv.Error as exc:  # a field over the csv module's limit (131072 characters)
-        raise InvalidInput("directory.csv_invalid", detail=str(exc)) from None
+    return parse_directory_rows(_rows(text))
+
+
+def _records(reader: Any) -> Iterator[list[str]]:
+    """The reader's records; a record the csv module cannot read (a field over its limit of
+    131,072 characters) is refused naming the line where that record starts."""
+    line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput("directory.csv_invalid", line=line + 1, detail=str(exc)) from None
+        line = reader.line_num
+        yield row
 
 
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module sees every line ending as it is (\n, \r\n, or a lone \r)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     line = 0
-    for row in reader:
+    for row in _records(reader):
         first_line, line = line + 1, reader.line_num  # a quoted field may span lines
         if not any(cell.strip() for cell in row):
             continue

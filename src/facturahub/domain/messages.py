@@ -93,8 +93,8 @@ register_messages(
             "en": "Line {line}: the directory file is not UTF-8 ({detail})",
         },
         "directory.csv_invalid": {
-            "es": "El fichero del directorio no es un CSV que se pueda leer: {detail}",
-            "en": "The directory file is not a readable CSV: {detail}",
+            "es": "Línea {line}: el fichero del directorio no es un CSV que se pueda leer ({detail})",
+            "en": "Line {line}: the directory file is not a readable CSV ({detail})",
         },
         "directory.no_rows": {
             "es": "El fichero del directorio tiene la cabecera pero ninguna fila: no se importa nada",
