@@ -5,6 +5,7 @@ database cannot hold, files that are not files."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,3 +242,48 @@ def test_a_certificate_another_one_answers_for_by_issuer_and_serial_is_refused(
     )
     assert str(original.certificate.serial_number) in line
     assert [c["alias"] for c in hub_cli.json("certificate", "list", ACME)] == ["erp"]
+
+
+def test_directory_files_with_delimiters_in_names_or_a_unit_under_two_administrations(
+    hub_cli: CLI, write_file: Callable[[str, bytes], Path]
+) -> None:
+    """The delimiter comes from the header line. Before: from the first 4 KiB, so a comma file
+    whose names hold semicolons was read as semicolon-separated and refused (missing columns).
+    A unit a later line places under another administration keeps the first and is reported,
+    naming both lines. Before: kept the first silently."""
+    section = '"Servicio; Sección; Negociado; Unidad; Área; Departamento; Dirección; Gerencia; Subárea; '
+    section += 'Planta; Registro; Archivo; Oficina"'  # more semicolons per row than commas
+    rows = "".join(
+        f"E00003901,Ministerio A,GE000001{i},{section.replace('Oficina', f'Oficina {i}')},"
+        f"E00120901,Gestor A,GE0000002,Tramitadora A\n"
+        for i in range(3)
+    )
+    report = hub_cli.json("dir3", "import", str(write_file("commas.csv", (HEADER + rows).encode())))
+    assert report["units_added"] == 5 and report["administration_conflicts"] == []
+    assert hub_cli.json("dir3", "unit", "GE0000011")["name"] == section.strip('"').replace(
+        "Oficina", "Oficina 1"
+    )
+
+    semicolons = (HEADER + rows).replace(",", ";").replace("; ", ", ")  # names with commas now
+    assert hub_cli.json("dir3", "import", str(write_file("semi.csv", semicolons.encode())))["changed"]
+    assert hub_cli.json("dir3", "unit", "GE0000011")["name"].startswith("Servicio, Sección, ")
+
+    two = (
+        HEADER
+        + "E00003901,Ministerio A,GE0000001,Oficina A,E00120901,Gestor A,GE0000002,Tramitadora A\n"
+        + "E00000002,Consejería B,GE0000001,Oficina A,E00000003,Gestor B,GE0000004,Tramitadora B\n"
+        + "E00000002,Consejería B,GE0000001,Oficina A,E00000003,Gestor B,GE0000005,Tramitadora C\n"
+    )
+    path = write_file("two.csv", two.encode())
+    result = hub_cli("dir3", "import", "--partial", str(path))
+    assert result.stderr.strip().splitlines() == [
+        "aviso: línea 3: GE0000001 figura en la administración E00000002, pero en la línea 2 en "
+        "E00003901; se mantiene en E00003901"
+    ]  # once per unit and administration, not per line
+    assert re.search(r"^administration_conflicts +1$", result.stdout, re.MULTILINE), result.stdout
+    assert hub_cli.json("dir3", "unit", "GE0000001")["administration"] == "E00003901"
+    assert hub_cli.json("dir3", "unit", "E00000003")["administration"] == "E00000002"
+    report = hub_cli.json("dir3", "import", "--partial", str(path))
+    assert report["administration_conflicts"] == [
+        {"code": "GE0000001", "kept": "E00003901", "kept_line": 2, "other": "E00000002", "line": 3}
+    ]

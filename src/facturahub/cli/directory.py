@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import click
 from facturahub.cli import views
 from facturahub.cli.context import PATH, CLIContext, read_input, run_command
 from facturahub.cli.output import emit, emit_table
-from facturahub.domain.directory import parse_directory_csv
+from facturahub.domain.directory import AdministrationConflict, parse_directory_csv
+from facturahub.i18n import translate
 from facturahub.services import directory
 
 pass_obj = click.make_pass_decorator(CLIContext)
@@ -64,6 +66,12 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool, force: bool) -> None
             )
         summary = report.as_dict()
         summary["changed"] = report.changed
+        conflicts = list(snapshot.administration_conflicts.values())
+        if obj.as_json:
+            summary["administration_conflicts"] = [asdict(conflict) for conflict in conflicts]
+        else:
+            summary["administration_conflicts"] = len(conflicts)
+            _warn_administration_conflicts(obj, conflicts)
         summary["units_deactivated_codes"] = report.units_deactivated
         if not obj.as_json and len(report.units_deactivated) > SHOWN_CODES:  # counts, not pages of codes
             hidden = len(report.units_deactivated) - SHOWN_CODES
@@ -71,6 +79,16 @@ def dir3_import(obj: CLIContext, file: Path, partial: bool, force: bool) -> None
         emit(obj, summary)
 
     run_command(obj, action)
+
+
+def _warn_administration_conflicts(obj: CLIContext, conflicts: list[AdministrationConflict]) -> None:
+    """One line on stderr per unit a line placed under a second administration (at most
+    ``SHOWN_CODES``; ``--json`` lists them all)."""
+    language = obj.message_language()
+    for conflict in conflicts[:SHOWN_CODES]:
+        click.echo(translate("directory.administration_conflict", language, **asdict(conflict)), err=True)
+    if len(conflicts) > SHOWN_CODES:
+        click.echo(f"… (+{len(conflicts) - SHOWN_CODES})", err=True)
 
 
 @dir3.command("units")

@@ -9,7 +9,8 @@ English headers are accepted too (``administration_code``, ``office_code``,
 ``,`` or ``;``; ``activa`` is optional (``1/0``, ``si/no``, ``true/false``; default active). A unit's
 roles (accounting office, managing body, processing unit) are those it plays in the relations.
 Rows may repeat each other; a file that contradicts itself (two names for a code in one column,
-a relation both active and inactive, a repeated column) is refused naming the lines.
+a relation both active and inactive, a repeated column) is refused naming the lines; a unit a
+later line places under another administration keeps the first (``administration_conflicts``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,18 @@ class RelationRecord:
     active: bool = True
 
 
+@dataclass(frozen=True)
+class AdministrationConflict:
+    """Line ``line`` places unit ``code`` under ``other``; line ``kept_line`` placed it under
+    ``kept``, which it keeps."""
+
+    code: str
+    kept: str
+    kept_line: int
+    other: str
+    line: int
+
+
 @dataclass
 class DirectorySnapshot:
     administrations: dict[str, str] = field(default_factory=dict)  # code → name ("" if unnamed)
@@ -77,6 +90,10 @@ class DirectorySnapshot:
     # named by role), not two in one.
     first_names: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     relation_lines: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # a unit's administration is the first a line gives it; the lines that give it another are
+    # reported (not refused: in a shared service's export one office may serve two).
+    administration_lines: dict[str, int] = field(default_factory=dict)
+    administration_conflicts: dict[tuple[str, str], AdministrationConflict] = field(default_factory=dict)
 
     def add_relation(
         self,
@@ -103,14 +120,12 @@ class DirectorySnapshot:
         ):
             unit = self.units.get(code)
             if unit is None:
-                unit = self.units[code] = UnitRecord(
-                    code, name or code, administration_code, named=bool(name)
-                )
+                unit = self.units[code] = UnitRecord(code, name or code, named=bool(name))
             elif name and not unit.named:
                 unit.name, unit.named = name, True
             self._agree(role, (code, name), line)
-            if administration_code and not unit.administration_code:
-                unit.administration_code = administration_code
+            if administration_code:
+                self._place(unit, administration_code, line)
             setattr(unit, role, True)
         key = (office[0], managing_body[0], processing_unit[0])
         earlier = self.relations.get(key)
@@ -120,6 +135,22 @@ class DirectorySnapshot:
                 "directory.relation_conflict", line=line, first_line=first_line, relation="/".join(key)
             )
         self.relations[key] = RelationRecord(*key, active=active)
+
+    def _place(self, unit: UnitRecord, administration_code: str, line: int) -> None:
+        if not unit.administration_code:
+            unit.administration_code = administration_code
+            self.administration_lines[unit.code] = line
+        elif unit.administration_code != administration_code:
+            self.administration_conflicts.setdefault(
+                (unit.code, administration_code),
+                AdministrationConflict(
+                    code=unit.code,
+                    kept=unit.administration_code,
+                    kept_line=self.administration_lines.get(unit.code, 0),
+                    other=administration_code,
+                    line=line,
+                ),
+            )
 
     def _agree(self, column: str, named: tuple[str, str], line: int) -> None:
         """The name ``named`` gives a code in ``column`` against the one an earlier line gave it."""
@@ -170,9 +201,17 @@ def _records(reader: Any) -> Iterator[list[str]]:
         yield row
 
 
+def _delimiter(text: str) -> str:
+    """``;`` or ``,``, from the header: the first line that is not blank. Column names hold
+    neither, whereas names may hold many of one (``"Servicio; Sección; Negociado"``)."""
+    for line in text.splitlines():
+        if line.strip():
+            return ";" if line.count(";") > line.count(",") else ","
+    return ","
+
+
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    delimiter = _delimiter(text)
     # newline="": the csv module sees every line ending as it is (\n, \r\n, or a lone \r)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None

@@ -116,6 +116,12 @@ register_messages(
             "es": "Línea {line}: {code} se llama «{name}», pero en la línea {first_line} «{previous}»",
             "en": "Line {line}: {code} is named '{name}', but '{previous}' on line {first_line}",
         },
+        "directory.administration_conflict": {
+            "es": "aviso: línea {line}: {code} figura en la administración {other}, pero en la línea "
+            "{kept_line} en {kept}; se mantiene en {kept}",
+            "en": "warning: line {line}: {code} is under administration {other}, but under {kept} on "
+            "line {kept_line}; it stays under {kept}",
+        },
         "directory.relation_conflict": {
             "es": "Línea {line}: la relación {relation} ya está en la línea {first_line} con otro valor de «activa»",
             "en": "Line {line}: the relation {relation} is already on line {first_line} with another 'active' value",
