@@ -14,7 +14,6 @@ import email
 import email.policy
 import json
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -45,6 +44,7 @@ from tests.functional.face_hub import (
 )
 from tests.functional.push_servers import RawEndpoint
 from tests.functional.soap_client import zeep_client
+from tests.functional.worker_process import WorkerProcess
 from zeep.wsse.signature import MemorySignature
 
 from facturahub.signatures.certgen import Identity
@@ -243,7 +243,7 @@ class NotifyHub:
     backend: str
     queue: str
     smtp: SMTPServer
-    worker: subprocess.Popen[bytes] | None = None
+    worker: WorkerProcess | None = None
     worker_logs: list[Path] = field(default_factory=list)
     _engine: Engine | None = None
 
@@ -260,22 +260,12 @@ class NotifyHub:
         assert self.worker is None
         log = self.env_root / f"worker-{len(self.worker_logs)}.log"
         self.worker_logs.append(log)
-        handle = log.open("wb")
-        self.worker = subprocess.Popen(
-            [FACTURAHUB, "worker"], env={**self.env, **settings}, stdout=handle, stderr=subprocess.STDOUT
-        )
-        handle.close()
+        self.worker = WorkerProcess.start({**self.env, **settings}, log)
 
     def stop_worker(self) -> None:
-        if self.worker is None:
-            return
-        self.worker.send_signal(signal.SIGINT)  # graceful
-        try:
-            self.worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.worker.kill()
-            self.worker.wait(timeout=10)
-        self.worker = None
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
 
     @property
     def env_root(self) -> Path:
@@ -372,7 +362,7 @@ def running_notify_hub(
     """A hub (``facturahub serve``) with its SMTP server; ``settings``: extra ``FACTURAHUB_*``."""
     smtp = SMTPServer()
     smtp.start()
-    queue_name = f"facturahub-test-{uuid.uuid4().hex[:10]}"
+    queue_name = f"facturahub_test_{uuid.uuid4().hex[:10]}"
     with _OwnDatabase(backend, root) as url:
         port = _free_port()
         env = {

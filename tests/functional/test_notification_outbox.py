@@ -36,7 +36,7 @@ POLICY = notifications.RetryPolicy(
 
 @pytest.fixture
 def jobs(database: Database, tmp_path: Path) -> Jobs:
-    settings = load_settings(environ={}, data_dir=tmp_path / "var", jobs_queue=f"t-{uuid.uuid4().hex[:8]}")
+    settings = load_settings(environ={}, data_dir=tmp_path / "var", jobs_queue=f"t_{uuid.uuid4().hex[:8]}")
     return attach_job_queue(database, settings)
 
 
@@ -139,13 +139,15 @@ def test_claims_are_exclusive_with_back_off_then_failed(
         with database.unit_of_work() as session:
             claimed = notifications.claim(session, row_id, moment, POLICY)
             assert claimed is not None
-            retry_at = notifications.record_failure(
+            wait = notifications.record_failure(
                 session, row_id, claimed.claim_token, "SMTPConnectError: down", moment, POLICY
             )
-        if retry_at is None:
+        if wait is None:
             break
-        waits.append((retry_at - moment).total_seconds())
-        moment = retry_at
+        waits.append(wait.total_seconds())
+        moment += wait
+        with database.unit_of_work() as session:
+            assert session.get_one(Notification, row_id).next_attempt_at == moment
     assert waits == [10, 15]  # 10 s, then 20 s capped at 15 s; the third failure is final
     with database.unit_of_work() as session:
         row = session.get_one(Notification, row_id)
@@ -185,8 +187,8 @@ def test_an_attempt_that_outlived_its_lease_cannot_reschedule_the_next_claim(
         row = session.get_one(Notification, row_id)
         assert (row.attempts, row.last_error) == (0, None)
         assert row.next_attempt_at == after_lease + timedelta(seconds=POLICY.lease_seconds)  # B's lease
-        retry_at = notifications.record_failure(session, row_id, token_b, "refused", after_lease, POLICY)
-        assert retry_at == after_lease + POLICY.delay(1)
+        wait = notifications.record_failure(session, row_id, token_b, "refused", after_lease, POLICY)
+        assert wait == POLICY.delay(1)
     with database.unit_of_work() as session:
         notifications.record_sent(session, row_id, after_lease)  # A's message did go out after all
     with database.unit_of_work() as session:

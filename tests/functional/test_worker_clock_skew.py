@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import libfaketime
 import pytest
-from tests.functional.notify_hub import FACTURAHUB, NotifyHub, held_endpoint, running_notify_hub, wait_for
+from tests.functional.notify_hub import NotifyHub, held_endpoint, running_notify_hub, wait_for
+from tests.functional.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.postgres
 
@@ -34,33 +35,16 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NotifyHub]:
         yield running
 
 
-class SkewedWorker:
+def skewed_worker(hub: NotifyHub, offset_seconds: int, **settings: str) -> WorkerProcess:
     """``facturahub worker`` whose clock is ``offset_seconds`` off the machine's."""
-
-    def __init__(self, hub: NotifyHub, offset_seconds: int, **settings: str) -> None:
-        self.log = hub.env_root / f"skewed-worker{offset_seconds:+d}.log"
-        env = {
-            **hub.env,
-            **settings,
-            "LD_PRELOAD": str(LIBFAKETIME),
-            "FAKETIME": f"{offset_seconds:+d}",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # timeouts and sleeps keep their lengths
-        }
-        with self.log.open("wb") as handle:
-            self.process = subprocess.Popen(
-                [FACTURAHUB, "worker"], env=env, stdout=handle, stderr=subprocess.STDOUT
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def stop(self) -> None:
-        self.process.terminate()  # graceful
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+    env = {
+        **hub.env,
+        **settings,
+        "LD_PRELOAD": str(LIBFAKETIME),
+        "FAKETIME": f"{offset_seconds:+d}",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # timeouts and sleeps keep their lengths
+    }
+    return WorkerProcess.start(env, hub.env_root / f"skewed-worker{offset_seconds:+d}.log")
 
 
 def test_libfaketime_shifts_the_workers_clock(hub: NotifyHub) -> None:
@@ -79,14 +63,14 @@ def test_a_worker_an_hour_ahead_does_not_take_a_push_another_worker_is_deliverin
 
     endpoint = held_endpoint(release, 90)
     hub.start_worker(FACTURAHUB_PUSH_TIMEOUT_SECONDS="60")  # lease: 2 × 60 s + 30 s
-    ahead: SkewedWorker | None = None
+    ahead: WorkerProcess | None = None
     try:
         hub.set_push(endpoint.url(), "enabled")
         number = hub.submit(hub.suppliers_client(), correo="")
         wait_for(
             lambda: endpoint.connections_for(number), 60, "the first worker's push to reach the endpoint"
         )
-        ahead = SkewedWorker(hub, +HOUR, FACTURAHUB_PUSH_TIMEOUT_SECONDS="60")
+        ahead = skewed_worker(hub, +HOUR, FACTURAHUB_PUSH_TIMEOUT_SECONDS="60")
         started = wait_for(lambda: "due notification(s) re-queued" in ahead.output(), 60, "the second worker")
         assert started
         # its start-up sweep has run; a push it took would reach the endpoint within a few polls
@@ -106,7 +90,7 @@ def test_a_worker_an_hour_ahead_does_not_take_a_push_another_worker_is_deliverin
 
 
 def test_a_worker_an_hour_behind_is_alive_for_health(hub: NotifyHub) -> None:
-    behind = SkewedWorker(hub, -HOUR)
+    behind = skewed_worker(hub, -HOUR)
     try:
         wait_for(lambda: "due notification(s) re-queued" in behind.output(), 60, "the worker to start")
         health = httpx.get(f"{hub.base_url}/health", timeout=10).json()

@@ -23,8 +23,8 @@ def test_a_stop_signal_lets_the_running_delivery_finish_and_record_it(
 
     endpoint = held_endpoint(release, 60)
     notify_hub.start_worker(FACTURAHUB_PUSH_TIMEOUT_SECONDS="60")
-    worker = notify_hub.worker
-    assert worker is not None
+    assert notify_hub.worker is not None
+    worker = notify_hub.worker.process
     try:
         notify_hub.set_push(endpoint.url(), "enabled")
         number = notify_hub.submit(notify_hub.suppliers_client(), correo="")

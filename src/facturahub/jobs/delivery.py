@@ -154,10 +154,9 @@ class Delivery:
         if isinstance(admission, Paused):
             error = admission.reason()
             not_before = now + (admission.until - local_now)  # the pause, on the database's clock
-            retry_at = notifications.record_failure(
+            retry_in = notifications.record_failure(
                 session, notification_id, token, error, now, self.policy, not_before=not_before
             )
-            retry_in = None if retry_at is None else retry_at - now
             _log_failure(notification_id, row.channel, current, error, retry_in)
             return retry_in
         try:
@@ -169,14 +168,12 @@ class Delivery:
     def _failed(self, ready: _Ready, notification_id: int, error: str) -> timedelta | None:
         try:
             with self.database.unit_of_work() as session:
-                now = database_now(session)
-                retry_at = notifications.record_failure(
-                    session, notification_id, ready.claim_token, error, now, self.policy
+                retry_in = notifications.record_failure(
+                    session, notification_id, ready.claim_token, error, database_now(session), self.policy
                 )
         except notifications.ClaimLost as lost:
             _log_claim_lost(lost, ready.channel, ready.target)
             return None
-        retry_in = None if retry_at is None else retry_at - now
         _log_failure(notification_id, ready.channel, ready.target, error, retry_in)
         return retry_in
 

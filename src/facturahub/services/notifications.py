@@ -237,10 +237,11 @@ def record_failure(
     now: datetime,
     policy: RetryPolicy,
     not_before: datetime | None = None,
-) -> datetime | None:
-    """Count the failed attempt of the claim ``claim_token``; returns when to try again (the
-    back-off, and not before ``not_before``), or ``None`` when the row is now failed (or no longer
-    pending). :class:`ClaimLost` when another worker has claimed the row since."""
+) -> timedelta | None:
+    """Count the failed attempt of the claim ``claim_token``; returns how long from ``now`` to
+    wait before trying again (the back-off, and not before ``not_before``), or ``None`` when the
+    row is now failed (or no longer pending). :class:`ClaimLost` when another worker has claimed
+    the row since."""
     row = session.get(Notification, notification_id, with_for_update=True)
     if row is None or row.state != PENDING:
         return None
@@ -253,7 +254,7 @@ def record_failure(
         return None
     retry_at = now + policy.delay(row.attempts)
     row.next_attempt_at = retry_at if not_before is None else max(retry_at, not_before)
-    return row.next_attempt_at
+    return row.next_attempt_at - now
 
 
 def release_claim(row: Notification, now: datetime) -> None:
