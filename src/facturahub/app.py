@@ -54,6 +54,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     hub = hub or build_hub(settings)
     app = FastAPI(title="facturahub", version=__version__, docs_url=None, redoc_url=None)
     app.state.hub = hub
+    queue = settings.jobs_queue_label  # once: it resolves a path and hashes it
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -68,7 +69,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
                 "revision": revision,
             },
             "mode": settings.mode.value,
-            "worker": _worker_liveness(hub.database) if revision else {"status": "unknown"},
+            "worker": _worker_liveness(hub.database, queue) if revision else {"status": "unknown"},
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
@@ -76,13 +77,14 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     return app
 
 
-def _worker_liveness(database: Database) -> dict[str, object]:
+def _worker_liveness(database: Database, queue: str) -> dict[str, object]:
     """Whether a ``facturahub worker`` is alive (its heartbeat). Informative: it does not turn the
     web node's status to degraded, because a load balancer would then take every web node out
-    for a fault they do not have; monitor ``worker.status`` (``ok``, ``stale``, ``none``)."""
+    for a fault they do not have; monitor ``worker.status`` (``ok``, ``other_queue``, ``stale``,
+    ``none``). Only workers of this node's queue count."""
     try:
         with database.reading() as session:
-            return worker_heartbeats.liveness(session, database_now(session)).as_dict()
+            return worker_heartbeats.liveness(session, database_now(session), queue).as_dict()
     except DBAPIError:  # a database older than the heartbeats' table (not upgraded yet)
         return {"status": "unknown"}
 

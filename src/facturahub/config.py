@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import ipaddress
 import os
 import re
@@ -19,10 +20,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from facturahub.domain import local_time
 from facturahub.errors import ConfigurationError
@@ -185,6 +194,28 @@ def check_redis_url(text: str) -> str:
     return value
 
 
+def check_redis_queue_name(name: str) -> None:
+    """huey keeps only ``A-Z a-z 0-9 _`` of a queue's name in its Redis keys, so ``hub-a`` and
+    ``huba`` would silently share one queue (and each hub's worker take the other's jobs): such a
+    name is refused, naming what huey would make of it."""
+    kept = re.sub("[^A-Za-z0-9_]", "", name)
+    if kept != name:
+        raise ValueError(
+            f"on Redis a queue's name may hold only letters A-Z a-z, digits and '_'; huey would "
+            f"use {kept!r} for {name!r}, which another hub's name may also become"
+        )
+
+
+def redis_database(url: str) -> int:
+    """The database number a Redis URL selects (its path, or ``?db=``; 0 by default)."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/") if parts.scheme != "unix" else ""
+    for key, value in parse_qsl(parts.query):
+        if key == "db":
+            number = value
+    return int(number) if number.isascii() and number.isdigit() else 0
+
+
 def _non_empty_path(value: object) -> object:
     # Path("") is the current directory: an unset shell variable must not put the hub's data, or
     # look for its keys, wherever it happens to be started.
@@ -320,6 +351,13 @@ class Settings(BaseModel):
     def _redis_url(cls, value: str | None) -> str | None:
         return None if value is None else check_redis_url(value)
 
+    @field_validator("jobs_queue")
+    @classmethod
+    def _jobs_queue(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("redis_url"):
+            check_redis_queue_name(value)
+        return value
+
     @field_validator("push_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -389,6 +427,18 @@ class Settings(BaseModel):
     def jobs_file(self) -> Path:
         """The huey SQLite queue (when no Redis is configured)."""
         return self.data_dir / "jobs.db"
+
+    @property
+    def jobs_queue_label(self) -> str:
+        """The queue the web app enqueues onto and a worker consumes: its storage and name. Each
+        worker's heartbeat carries it and ``/health`` compares it with its own. A Redis server's
+        host is left out (``localhost`` and ``127.0.0.1`` would look like two queues); the SQLite
+        file is named by a digest of its path, which the public ``/health`` does not show (the
+        worker's start-up line gives both)."""
+        if self.redis_url:
+            return f"redis db {redis_database(self.redis_url)} {self.jobs_queue}"
+        file_digest = hashlib.sha256(str(self.jobs_file.resolve()).encode()).hexdigest()[:12]
+        return f"sqlite {file_digest} {self.jobs_queue}"
 
     @property
     def hub_identity_dir(self) -> Path:

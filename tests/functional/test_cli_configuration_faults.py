@@ -158,6 +158,22 @@ def test_a_redis_url_we_cannot_use_is_named(tmp_path: Path, url: str, says: str)
         assert says in line
 
 
+def test_a_queue_name_huey_would_change_on_redis_is_refused(tmp_path: Path) -> None:
+    """huey keeps only letters, digits and '_' of a Redis queue's name: ``hub-a`` and ``huba``
+    would be one queue, each hub's worker taking the other's jobs. Before: accepted silently.
+    On the SQLite queue the name is kept as given, so it is accepted there."""
+    env = _env(tmp_path, redis_url="redis://127.0.0.1:6379/0", jobs_queue="hub-a.prod")
+    for command in (("worker",), ("serve",), ("integrator", "list")):
+        line = _fails(env, *command, exit_code=7, key="config.invalid")
+        assert "jobs_queue: on Redis a queue's name may hold only letters A-Z a-z, digits and '_'" in line
+        assert "huey would use 'hubaprod' for 'hub-a.prod'" in line
+    sqlite_env = _upgraded(_env(tmp_path, jobs_queue="hub-a.prod"))
+    result = subprocess.run(
+        [FACTURAHUB, "integrator", "list"], env=sqlite_env, capture_output=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -> None:
     port = _free_port()
     env = _env(tmp_path, redis_url=f"redis://:hunter2@127.0.0.1:{port}/0")

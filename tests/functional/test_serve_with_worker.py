@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +21,11 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import BACKENDS
-from tests.functional.face_hub import FACTURAHUB
 from tests.functional.hub_process import HubProcess, own_hub
 from tests.functional.notify_hub import wait_for
+from tests.functional.worker_process import WorkerProcess
 
+from facturahub.config import load_settings
 from facturahub.services import worker_heartbeats
 from facturahub.services.worker_heartbeats import WorkerIdentity
 from facturahub.store.database import Database
@@ -129,7 +130,8 @@ def test_health_tells_a_stopped_worker_from_a_silent_one(backend: str, tmp_path:
         database = Database(hub.database_url)
         try:
             silent_since = datetime.now(UTC) - timedelta(seconds=worker_heartbeats.STALE_AFTER_SECONDS + 5)
-            worker = WorkerIdentity("a" * 32, "elsewhere", 4242, "facturahub", silent_since)
+            queue = load_settings(environ=hub.env).jobs_queue_label
+            worker = WorkerIdentity("a" * 32, "elsewhere", 4242, queue, silent_since)
             with database.unit_of_work() as session:
                 worker_heartbeats.beat(session, worker, silent_since)
             health = _worker_health(hub)
@@ -142,14 +144,56 @@ def test_health_tells_a_stopped_worker_from_a_silent_one(backend: str, tmp_path:
             database.dispose()
         worker_process = _start_standalone_worker(hub)
         wait_for(lambda: _worker_health(hub)["alive"] == 2, 30, "the standalone worker's heartbeat")
-        worker_process.send_signal(signal.SIGINT)  # graceful stop: its row goes
-        assert worker_process.wait(timeout=60) == 0
+        assert worker_process.stop(timeout=60) == 0  # graceful stop: its row goes
         assert _worker_health(hub)["alive"] == 1  # only the row written above remains
 
 
-def _start_standalone_worker(hub: HubProcess) -> subprocess.Popen[bytes]:
-    log = (hub.root / "worker.log").open("wb")
-    try:
-        return subprocess.Popen([FACTURAHUB, "worker"], env=hub.env, stdout=log, stderr=subprocess.STDOUT)
-    finally:
-        log.close()
+def _start_standalone_worker(hub: HubProcess, log_name: str = "worker.log", **env: str) -> WorkerProcess:
+    return WorkerProcess.start({**hub.env, **env}, hub.root / log_name)
+
+
+@pytest.mark.parametrize(
+    ("backend", "queue"), [("sqlite", "sqlite"), ("postgresql", "redis")], ids=["sqlite", "postgresql-redis"]
+)
+def test_health_tells_workers_of_another_queue(backend: str, queue: str, tmp_path: Path) -> None:
+    """A web node and its workers configured with different queues (another name, another data
+    directory's queue file, another Redis database): what the node enqueues is never delivered.
+    ``/health`` says ``other_queue`` and names both queues instead of ``ok``.
+
+    Before: ``ok`` with ``alive: 1`` (any worker of any queue counted)."""
+    settings = {"JOBS_QUEUE": f"ours_{uuid.uuid4().hex[:8]}"}
+    if queue == "redis":
+        settings["REDIS_URL"] = "redis://127.0.0.1:6379/5"
+    with own_hub(backend, tmp_path, LANGUAGE="en", WORKERS="1", **settings) as hub:
+        hub.start()
+        ours = load_settings(environ=hub.env).jobs_queue_label
+        name = f"other_{uuid.uuid4().hex[:8]}"
+        if queue == "redis":
+            theirs = {"FACTURAHUB_REDIS_URL": "redis://127.0.0.1:6379/6", "FACTURAHUB_JOBS_QUEUE": name}
+        else:
+            theirs = {"FACTURAHUB_DATA_DIR": str(tmp_path / "other-data"), "FACTURAHUB_JOBS_QUEUE": name}
+        other = _start_standalone_worker(hub, "other-worker.log", **theirs)
+        try:
+            wait_for(lambda: _worker_health(hub)["status"] != "none", 30, "the other worker's heartbeat")
+            other_label = load_settings(environ={**hub.env, **theirs}).jobs_queue_label
+            assert ours != other_label
+            assert _worker_health(hub) == {
+                "status": "other_queue",
+                "alive": 0,
+                "last_seen": None,
+                "queue": ours,
+                "other_queues": {other_label: 1},
+            }
+            assert httpx.get(f"{hub.base_url}/health", timeout=10).status_code == 200  # informative
+            assert str(tmp_path) not in httpx.get(f"{hub.base_url}/health", timeout=10).text  # no paths
+            assert f"(in /health: {other_label!r})" in other.output()  # the worker's start-up line
+            right = _start_standalone_worker(hub)
+            try:
+                wait_for(lambda: _worker_health(hub)["status"] == "ok", 30, "our worker's heartbeat")
+                health = _worker_health(hub)
+                assert health["alive"] == 1 and health["other_queues"] == {other_label: 1}  # still named
+            finally:
+                right.stop()
+        finally:
+            other.stop()
+        assert _worker_health(hub) == {"status": "none", "alive": 0, "last_seen": None}

@@ -60,7 +60,11 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
             queued = jobs.sweep()
         backend = "redis" if settings.redis_url else f"sqlite {settings.jobs_file}"
         log.info(
-            "worker on %s queue %r; %d due notification(s) re-queued", backend, settings.jobs_queue, queued
+            "worker on %s queue %r (in /health: %r); %d due notification(s) re-queued",
+            backend,
+            settings.jobs_queue,
+            settings.jobs_queue_label,
+            queued,
         )
         consumer = jobs.huey.create_consumer(
             workers=threads or settings.jobs_threads,
@@ -73,7 +77,7 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
         )
         consumer._signal_actions[signal.SIGINT] = consumer._signal_actions[signal.SIGTERM]  # graceful too
         throttle_queue_failures()
-        heartbeat = Heartbeat(database, settings.jobs_queue)
+        heartbeat = Heartbeat(database, settings.jobs_queue_label)
         heartbeat.start()
         try:
             consumer.run()

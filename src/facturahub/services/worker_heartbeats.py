@@ -1,6 +1,6 @@
 """Which ``facturahub worker`` processes are alive: each keeps a row of ``worker_heartbeats``
 fresh (:func:`beat`, every :data:`INTERVAL_SECONDS`) and removes it when it stops (:func:`forget`);
-``/health`` reads :func:`liveness`. A worker killed without a chance to remove its row stops
+``/health`` reads :func:`liveness` for its own queue. A worker killed without a chance to remove its row stops
 counting after :data:`STALE_AFTER_SECONDS`; rows older than a day are pruned by the next beat.
 The times are the database's (store/clock.py): a worker whose clock is behind is not stale."""
 
@@ -52,28 +52,51 @@ def forget(session: Session, worker_id: str) -> None:
 
 @dataclass(frozen=True)
 class Liveness:
+    """The workers of one queue (``Settings.jobs_queue_label``), and those alive on others."""
+
+    queue: str
     alive: int
     last_seen: datetime | None
+    elsewhere: dict[str, int]
 
     @property
     def status(self) -> str:
-        """``ok`` (a worker beat recently), ``stale`` (the last one went silent: killed, frozen, or
-        its database writes fail) or ``none`` (no worker has run, or the last one stopped)."""
+        """``ok`` (a worker of this queue beat recently), ``other_queue`` (none did, but workers
+        of other queues are alive: a web node and its workers configured with different queues,
+        so what this node enqueues is never delivered), ``stale`` (the last one went silent:
+        killed, frozen, or its database writes fail) or ``none`` (no worker has run, or the last
+        one stopped)."""
         if self.alive:
             return "ok"
+        if self.elsewhere:
+            return "other_queue"
         return "stale" if self.last_seen is not None else "none"
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "status": self.status,
             "alive": self.alive,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
         }
+        if self.elsewhere:
+            body["queue"] = self.queue
+            body["other_queues"] = dict(self.elsewhere)
+        return body
 
 
-def liveness(session: Session, now: datetime) -> Liveness:
+def liveness(session: Session, now: datetime, queue: str) -> Liveness:
     fresh = now - timedelta(seconds=STALE_AFTER_SECONDS)
-    alive, last_seen = session.execute(
-        select(func.count().filter(WorkerHeartbeat.seen_at >= fresh), func.max(WorkerHeartbeat.seen_at))
-    ).one()
-    return Liveness(alive=int(alive or 0), last_seen=last_seen)
+    rows = session.execute(
+        select(
+            WorkerHeartbeat.queue,
+            func.count().filter(WorkerHeartbeat.seen_at >= fresh),
+            func.max(WorkerHeartbeat.seen_at),
+        ).group_by(WorkerHeartbeat.queue)
+    ).all()
+    alive, last_seen, elsewhere = 0, None, {}
+    for row_queue, row_alive, row_last_seen in rows:
+        if row_queue == queue[:255]:
+            alive, last_seen = int(row_alive or 0), row_last_seen
+        elif row_alive:
+            elsewhere[row_queue] = int(row_alive)
+    return Liveness(queue=queue, alive=alive, last_seen=last_seen, elsewhere=dict(sorted(elsewhere.items())))
