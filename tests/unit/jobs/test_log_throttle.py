@@ -10,12 +10,14 @@ from facturahub.jobs.log_throttle import RepeatedFailureFilter, throttle_queue_f
 MESSAGE = "Error reading from queue"
 
 
-def _record(message: str = MESSAGE, error: Exception | None = None) -> logging.LogRecord:
+def _record(
+    message: str = MESSAGE, error: Exception | None = None, args: tuple[object, ...] = ()
+) -> logging.LogRecord:
     try:
         raise error or ConnectionError("Connection refused")
     except Exception:
         exc_info = sys.exc_info()
-    return logging.LogRecord("huey.consumer.Worker", logging.ERROR, __file__, 1, message, (), exc_info)
+    return logging.LogRecord("huey.consumer.Worker", logging.ERROR, __file__, 1, message, args, exc_info)
 
 
 def test_the_first_failure_is_whole_then_one_summary_per_window() -> None:
@@ -48,6 +50,25 @@ def test_a_new_outage_after_a_quiet_window_is_reported_in_full() -> None:
     assert again.exc_info is not None and again.getMessage() == MESSAGE
 
 
+def test_a_once_a_minute_failure_is_whole_once_then_summarised() -> None:
+    """The periodic sweep fails to enqueue once a minute while Redis is down: one traceback, then
+    one line a minute (it was a full traceback every minute)."""
+    now = [0.0]
+    periodic = "Error enqueueing periodic task %s."
+    throttle = RepeatedFailureFilter(periodic, window_seconds=60, clock=lambda: now[0])
+    first = _record(periodic, args=("facturahub.sweep_notifications",))
+    assert throttle.filter(first) and first.exc_info is not None
+    for minute in range(1, 4):
+        now[0] = 60.0 * minute + 0.5
+        later = _record(periodic, args=("facturahub.sweep_notifications",))
+        assert throttle.filter(later)
+        assert later.exc_info is None
+        assert later.getMessage() == (
+            "Error enqueueing periodic task facturahub.sweep_notifications.: still failing, "
+            "1 more failure(s) in the last 60 s; the latest: ConnectionError: Connection refused"
+        )
+
+
 def test_other_messages_pass_untouched() -> None:
     throttle = RepeatedFailureFilter(MESSAGE, clock=lambda: 0.0)
     assert throttle.filter(_record())
@@ -58,6 +79,12 @@ def test_other_messages_pass_untouched() -> None:
 def test_installed_once_on_hueys_consumer_loggers() -> None:
     throttle_queue_failures()
     throttle_queue_failures()
-    for name in ("huey.consumer.Worker", "huey.consumer.Scheduler"):
+    for name, expected in (
+        ("huey.consumer.Worker", ["Error reading from queue"]),
+        (
+            "huey.consumer.Scheduler",
+            ["Error reading schedule.", "Error enqueueing periodic task %s.", "Error enqueueing %s."],
+        ),
+    ):
         filters = [f for f in logging.getLogger(name).filters if isinstance(f, RepeatedFailureFilter)]
-        assert len(filters) == 1
+        assert [f.message for f in filters] == expected
