@@ -137,3 +137,25 @@ def test_the_systems_reasons_are_in_the_same_language(tmp_path: Path) -> None:
         )
         done = _run(_env(tmp_path, language="en"), "serve", "--host", "127.0.0.1", "--port", port)
         assert done.stderr.strip().endswith(": Address already in use [cli.address_unusable]"), done.stderr
+
+
+def test_the_help_of_our_commands_and_options_is_in_the_same_language(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    done = _run(env, "--help")
+    assert done.returncode == 0, done.stderr
+    for spanish in ("Opciones:", "Fichero de configuración TOML.", "Sirve el hub por HTTP."):
+        assert spanish in done.stdout, done.stdout
+    assert "TOML settings file." not in done.stdout and "Serve the hub" not in done.stdout, done.stdout
+    done = _run(env, "blobs", "verify", "--help")  # a subcommand's paragraphs, wrapped by click
+    text = " ".join(done.stdout.split())
+    assert "Relee cada fichero al que remite una factura registrada" in text, done.stdout
+    assert "(código de salida 8): restáurelos de una copia de seguridad" in text, done.stdout
+    done = _run(env, "client", "--help")  # click's no-rewrap block keeps its lines
+    assert "  Códigos de salida: 0 bien; 3 entrada no válida; 10 resultado/codigo ≠ 0; 11 SOAP Fault;\n" in (
+        done.stdout
+    ), done.stdout
+    for english_run in (_run(env, "--lang", "en", "--help"), _run(_env(tmp_path, language="en"), "--help")):
+        assert "Options:" in english_run.stdout and "TOML settings file." in english_run.stdout
+        assert "Serve the hub over HTTP." in english_run.stdout, english_run.stdout
+    done = _run(_env(tmp_path, language="en"), "worker", "--help")
+    assert "Worker threads (FACTURAHUB_JOBS_THREADS)." in done.stdout, done.stdout

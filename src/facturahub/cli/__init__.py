@@ -25,6 +25,7 @@ from facturahub.cli.context import (
     usable_directory,
 )
 from facturahub.cli.directory import dir3
+from facturahub.cli.help_text import localise_help
 from facturahub.cli.invoices import invoice
 from facturahub.cli.notify import notify, worker
 from facturahub.cli.output import emit
@@ -233,6 +234,7 @@ def _language(value: str | None) -> str | None:
 def main() -> None:
     language = language_of_arguments(sys.argv[1:])
     use_language(language)  # click's own messages too: a usage error comes before any command runs
+    localise_help(cli, language)  # and our commands' help, which --help prints while parsing
     undecodable = next((a for a in sys.argv[1:] if not _is_utf8(a)), None)
     if undecodable is not None:  # click would fail later, deep inside, with a traceback
         shown = undecodable.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
