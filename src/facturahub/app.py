@@ -35,7 +35,7 @@ def build_hub(settings: Settings) -> Hub:
     settings.ensure_data_dir()
     if settings.trust_store is not None:
         load_trust_store(settings.trust_store)  # an unusable trust store stops start-up, not a request
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, create=False)
     attach_job_queue(database, settings)  # status changes enqueue their notifications after commit
     return Hub(
         settings=settings,

@@ -11,10 +11,13 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
@@ -74,6 +77,7 @@ def test_an_unreachable_postgresql_is_one_line_without_the_password(tmp_path: Pa
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database facturahub can reach that was never migrated."""
     if request.param == "sqlite":
+        (tmp_path / "empty.db").touch()  # an empty file is an empty SQLite database
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     name = f"facturahub_empty_{uuid.uuid4().hex[:12]}"
@@ -101,6 +105,35 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path, empty_
         [FACTURAHUB, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
     )
     assert upgraded.returncode == 0, upgraded.stderr
+    listed = subprocess.run(
+        [FACTURAHUB, "integrator", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+
+
+def test_a_sqlite_file_that_does_not_exist_is_named_and_not_created(tmp_path: Path) -> None:
+    """A mistyped path used to become a second, empty database beside the real one (and the
+    advice to run `db upgrade` on it); only `db upgrade` creates the file now."""
+    path = tmp_path / "var" / "facturahub-typo.db"
+    env = _env(tmp_path, database_url=f"sqlite:///{path}")
+    for command in (("integrator", "list"), ("worker",), ("sandbox", "init", "--out", str(tmp_path / "c"))):
+        line = _fails(env, *command, exit_code=7, key="cli.database_missing")
+        assert f"The database sqlite:///{path} does not exist: there is no file {path}." in line
+        assert "`facturahub db upgrade` creates a new database" in line
+    port = _free_port()
+    served = subprocess.Popen(
+        [FACTURAHUB, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:  # the hub starts degraded, saying why, and leaves the path alone
+        health = _health(port)
+        assert health["status"] == "degraded" and health["database"]["status"] == "unreachable", health
+    finally:
+        served.terminate()
+        output = served.communicate(timeout=60)[0].decode()
+    assert f"there is no file {path}" in output, output
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name)) == []
+    _upgraded(env)
+    assert path.is_file()
     listed = subprocess.run(
         [FACTURAHUB, "integrator", "list"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -181,6 +214,18 @@ def test_the_worker_stops_at_once_when_redis_cannot_be_reached(tmp_path: Path) -
     line = _fails(env, "worker", exit_code=8, key="jobs.queue_unavailable")
     assert f"Cannot use the job queue (redis): Error 111 connecting to 127.0.0.1:{port}" in line
     assert "hunter2" not in line
+
+
+def _health(port: int) -> Any:
+    """The hub's /health once it answers."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _upgraded(env: dict[str, str]) -> dict[str, str]:

@@ -224,6 +224,8 @@ def test_health_reports_an_unmigrated_database_as_degraded(tmp_path: Path) -> No
     port = _free_port()
     env = {**os.environ, "FACTURAHUB_DATA_DIR": str(tmp_path / "var"), "FACTURAHUB_PORT": str(port)}
     env.pop("FACTURAHUB_DATABASE_URL", None)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "facturahub.db").touch()  # the default database, empty: never migrated
     server = subprocess.Popen(
         [FACTURAHUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

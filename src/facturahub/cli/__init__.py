@@ -150,7 +150,7 @@ def db_upgrade(obj: CLIContext) -> None:
     from facturahub.store.migrate import current_revision, upgrade
 
     def action() -> None:
-        database = obj.database()
+        database = obj.database(create=True)
         upgrade(database)
         emit(
             obj,

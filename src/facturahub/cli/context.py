@@ -31,7 +31,13 @@ from facturahub.errors import (
 from facturahub.i18n import normalise_language, register_messages
 from facturahub.services.actors import Actor, act_as
 from facturahub.signatures.xades_keys import SigningMaterial, load_pem_cert_and_key, load_pkcs12
-from facturahub.store.database import Database, driver_message, is_missing_table, safe_url
+from facturahub.store.database import (
+    Database,
+    MissingDatabaseFile,
+    driver_message,
+    is_missing_table,
+    safe_url,
+)
 from facturahub.store.files import write_durably
 from facturahub.system_errors import system_reason
 
@@ -188,11 +194,13 @@ class CLIContext:
         except (FacturahubError, ValueError, OSError):
             return normalise_language(self.language or "es")
 
-    def database(self) -> Database:
+    def database(self, create: bool = False) -> Database:
+        """The settings' database; a SQLite file that does not exist is created only with
+        ``create`` (``db upgrade``), refused otherwise (``cli.database_missing``)."""
         if self._database is None:
             settings = self.settings()
             settings.ensure_data_dir()
-            self._database = Database(settings.effective_database_url)
+            self._database = Database(settings.effective_database_url, create=create)
             from facturahub.jobs.queue import attach_job_queue
 
             attach_job_queue(self._database, settings)  # notifications enqueue after commit
@@ -215,6 +223,8 @@ def database_failure(error: DBAPIError, url: str) -> FacturahubError | None:
     its traceback is worth more than a line)."""
     if is_missing_table(error):
         return ConfigurationError("cli.database_no_schema", database=safe_url(url))
+    if isinstance(error.orig, MissingDatabaseFile):
+        return ConfigurationError("cli.database_missing", database=safe_url(url), path=error.orig.path)
     # ``statement`` None: the driver refused the connection itself (psycopg's "invalid connection
     # option"); a bare ``DatabaseError``: the file is not a database at all (SQLite)
     if (
@@ -305,6 +315,14 @@ register_messages(
         "cli.sign_one_identity": {
             "es": "Indique la identidad de firma: --p12 (con --password) o --cert y --key",
             "en": "Give the signing identity: --p12 (with --password), or --cert and --key",
+        },
+        "cli.database_missing": {
+            "es": "La base de datos {database} no existe: no hay ningún fichero {path}. Compruebe la URL "
+            "(FACTURAHUB_DATABASE_URL o database_url en el fichero de configuración); una base de datos "
+            "nueva se crea con `facturahub db upgrade`",
+            "en": "The database {database} does not exist: there is no file {path}. Check the URL "
+            "(FACTURAHUB_DATABASE_URL or database_url in the settings file); `facturahub db upgrade` "
+            "creates a new database",
         },
         "cli.database_no_schema": {
             "es": "La base de datos {database} no tiene el esquema de facturahub: ejecute "

@@ -52,7 +52,7 @@ def worker_jobs(settings: Settings, database: Database) -> Jobs:
 
 def run_worker(settings: Settings, threads: int | None = None) -> None:
     settings.ensure_data_dir()
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, create=False)
     try:
         jobs = worker_jobs(settings, database)
         jobs.check_reachable()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,12 +63,25 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+class MissingDatabaseFile(sqlite3.OperationalError):
+    """The SQLite file the URL names does not exist (and this engine may not create it)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no such database file: {path}")
+        self.path = path
+
+
+def make_engine(url: str, create: bool = True, **kwargs: Any) -> Engine:
+    """The engine for ``url``. ``create=False``: a SQLite file that does not exist is refused
+    (:class:`MissingDatabaseFile`) instead of created empty — a mistyped path must not become a
+    second, empty database beside the real one (only ``db upgrade`` creates it)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        database = engine.url.database
+        if not create and database and database != ":memory:" and not engine.url.query.get("uri"):
+            event.listen(engine, "do_connect", _refuse_missing_file(database))
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy own transaction begin so that BEGIN IMMEDIATE can be issued where needed.
-        database = engine.url.database
         if fcntl is None or not database or database == ":memory:":
             event.listen(engine, "begin", _sqlite_begin)
             return engine
@@ -80,6 +94,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _refuse_missing_file(database: str) -> Callable[..., None]:
+    def check(*_args: Any) -> None:  # before sqlite3.connect, which would create the file
+        if not os.path.exists(database):
+            raise MissingDatabaseFile(database)
+
+    return check
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -157,9 +179,9 @@ class WriterLock:
 class Database:
     """The engine and the session factory of one database."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, create: bool = True, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, create, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.session_info: dict[str, Any] = {}
         # PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips; each lookup sees committed data,
