@@ -247,8 +247,9 @@ def test_a_certificate_another_one_answers_for_by_issuer_and_serial_is_refused(
 def test_directory_files_with_delimiters_in_names_or_a_unit_under_two_administrations(
     hub_cli: CLI, write_file: Callable[[str, bytes], Path]
 ) -> None:
-    """The delimiter comes from the header line. Before: from the first 4 KiB, so a comma file
-    whose names hold semicolons was read as semicolon-separated and refused (missing columns).
+    """The delimiter (comma, semicolon or tab) comes from the header line. Before: from the first
+    4 KiB, so a comma file whose names hold semicolons was read as semicolon-separated and refused
+    (missing columns); a tab-delimited export was read as commas and refused.
     A unit a later line places under another administration keeps the first and is reported,
     naming both lines. Before: kept the first silently."""
     section = '"Servicio; Sección; Negociado; Unidad; Área; Departamento; Dirección; Gerencia; Subárea; '
@@ -267,6 +268,9 @@ def test_directory_files_with_delimiters_in_names_or_a_unit_under_two_administra
     semicolons = (HEADER + rows).replace(",", ";").replace("; ", ", ")  # names with commas now
     assert hub_cli.json("dir3", "import", str(write_file("semi.csv", semicolons.encode())))["changed"]
     assert hub_cli.json("dir3", "unit", "GE0000011")["name"].startswith("Servicio, Sección, ")
+    tabs = semicolons.replace(";", "\t").replace(", ", "; ")  # a spreadsheet's tab-delimited export
+    assert hub_cli.json("dir3", "import", str(write_file("tabs.txt", tabs.encode())))["changed"]
+    assert hub_cli.json("dir3", "unit", "GE0000011")["name"].startswith("Servicio; Sección; ")
 
     two = (
         HEADER

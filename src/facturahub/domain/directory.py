@@ -201,12 +201,16 @@ def _records(reader: Any) -> Iterator[list[str]]:
         yield row
 
 
+DELIMITERS = (",", ";", "\t")  # a tie (a one-column header) is read as commas
+
+
 def _delimiter(text: str) -> str:
-    """``;`` or ``,``, from the header: the first line that is not blank. Column names hold
-    neither, whereas names may hold many of one (``"Servicio; Sección; Negociado"``)."""
+    """``,``, ``;`` or a tab (a spreadsheet's tab-delimited export), whichever the header holds
+    most: the first line that is not blank. Column names hold none of them, whereas names may hold
+    many of one (``"Servicio; Sección; Negociado"``)."""
     for line in text.splitlines():
         if line.strip():
-            return ";" if line.count(";") > line.count(",") else ","
+            return max(DELIMITERS, key=line.count)
     return ","
 
 
