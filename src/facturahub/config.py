@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -207,13 +207,14 @@ def check_redis_queue_name(name: str) -> None:
 
 
 def redis_database(url: str) -> int:
-    """The database number a Redis URL selects (its path, or ``?db=``; 0 by default)."""
-    parts = urlsplit(url)
-    number = parts.path.strip("/") if parts.scheme != "unix" else ""
-    for key, value in parse_qsl(parts.query):
-        if key == "db":
-            number = value
-    return int(number) if number.isascii() and number.isdigit() else 0
+    """The database number a Redis URL selects, read by redis-py's own parser (the one huey's
+    connection uses, so the label cannot disagree with it); 0 when the URL names none."""
+    from redis.connection import parse_url  # here: only the app and the worker need it
+
+    try:
+        return int(parse_url(url).get("db") or 0)  # type: ignore[no-untyped-call]
+    except ValueError:  # ?db= that is not a number: the connection itself refuses it
+        return 0
 
 
 def _non_empty_path(value: object) -> object:

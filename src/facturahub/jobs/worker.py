@@ -59,11 +59,12 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
         with jobs.reporting_failures():  # the start-up sweep enqueues: same one line, exit 8
             queued = jobs.sweep()
         backend = "redis" if settings.redis_url else f"sqlite {settings.jobs_file}"
+        label = settings.jobs_queue_label  # once: it resolves a path and hashes it
         log.info(
             "worker on %s queue %r (in /health: %r); %d due notification(s) re-queued",
             backend,
             settings.jobs_queue,
-            settings.jobs_queue_label,
+            label,
             queued,
         )
         consumer = jobs.huey.create_consumer(
@@ -77,7 +78,7 @@ def run_worker(settings: Settings, threads: int | None = None) -> None:
         )
         consumer._signal_actions[signal.SIGINT] = consumer._signal_actions[signal.SIGTERM]  # graceful too
         throttle_queue_failures()
-        heartbeat = Heartbeat(database, settings.jobs_queue_label)
+        heartbeat = Heartbeat(database, label)
         heartbeat.start()
         try:
             consumer.run()
